@@ -1,0 +1,37 @@
+# make run   - set everything up and start the portal on SQLite at http://127.0.0.1:8000
+# make test  - set everything up and run every test (browser tests included)
+# make bench - benchmarks (not tests): figures as JSON lines
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=1
+
+.PHONY: run test bench setup migrate lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py createcachetable
+
+run: migrate
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup
+	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: migrate
+	$(DEV_ENV) $(PY) bench/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

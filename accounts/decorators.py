@@ -1,0 +1,81 @@
+"""Fresh proof before a security change.
+
+`fresh_proof_required` guards a view: the user must have entered their password (or a
+second-factor code) in the last FRESH_PROOF_SECONDS. Otherwise a GET is sent to the
+confirmation page and comes back to the same address afterwards; any other method gets the
+same confirmation form with status 403 (the change is not made), which returns the user to
+the page they came from.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+SESSION_KEY = "_proof_at"
+
+
+def mark_fresh_proof(request: HttpRequest) -> None:
+    """Record that the user just proved it is them (password or code entered)."""
+    request.session[SESSION_KEY] = int(time.time())
+
+
+def has_fresh_proof(request: HttpRequest) -> bool:
+    at = request.session.get(SESSION_KEY)
+    return isinstance(at, int) and 0 <= time.time() - at <= settings.FRESH_PROOF_SECONDS
+
+
+def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def fresh_proof_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if has_fresh_proof(request):
+            return view(request, *args, **kwargs)
+        return ask_for_proof(request)
+
+    return wrapper
+
+
+def ask_for_proof(request: HttpRequest):
+    """The answer to a request that needs fresh proof and has none (see module doc)."""
+    if request.method in ("GET", "HEAD"):
+        back = request.get_full_path()
+    else:
+        back = safe_next(request, _referer_path(request), request.path)
+    url = reverse("accounts:reauth") + "?" + urlencode({"next": back})
+    if request.method in ("GET", "HEAD"):
+        return redirect(url)
+    from .forms import ReauthForm
+
+    return render(
+        request,
+        "accounts/reauth.html",
+        {"form": ReauthForm(request.user), "action": url, "stale": True},
+        status=403,
+    )
+
+
+def _referer_path(request: HttpRequest) -> str | None:
+    referer = request.META.get("HTTP_REFERER", "")
+    host = request.get_host()
+    for scheme in ("https://", "http://"):
+        prefix = scheme + host
+        if referer.startswith(prefix + "/"):
+            return referer[len(prefix) :]
+    return None

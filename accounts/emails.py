@@ -1,0 +1,23 @@
+"""One function per e-mail the accounts app sends. No secret ever goes into a context."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import emails
+
+
+def _send(name: str, user, to: str | None = None, **context) -> None:
+    context.setdefault("user", user)
+    context.setdefault("when", timezone.now())
+    emails.send(name, to or user.email, context, language=user.language)
+
+
+def confirm_email(user, link: str) -> None:
+    _send("confirm-email", user, link=link)
+
+
+def security_change(user, what: str, to: str | None = None) -> None:
+    """A security setting changed: `what` is a short, translated description."""
+    _send("security-change", user, to=to, what=what, security_url=reverse("accounts:security"))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from .models import SESSION_IDLE_CHOICES, User
+from .validators import MAX_PASSWORD_LENGTH
+
+INVALID_LOGIN = _("The username or password is not right. Check both and try again.")
+
+
+def _password_field(label, autocomplete="current-password", help_text=""):
+    return forms.CharField(
+        label=label,
+        strip=False,  # a password is used exactly as typed
+        max_length=MAX_PASSWORD_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        help_text=help_text,
+    )
+
+
+class RegisterForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ("username", "email")
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail address already exists."))
+        return email
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True,
+                                                                          "autocomplete": "username"})
+    )
+    password = _password_field(_("Password"))
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            # authenticate() runs the password hasher for unknown usernames too, so the
+            # answer and the work are the same whether the account exists or not.
+            user = authenticate(self.request, username=username, password=password)
+            if user is None or not user.is_active:
+                raise forms.ValidationError(INVALID_LOGIN, code="invalid_login")
+            self.user = user
+        return self.cleaned_data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+        help_text=_("The 6-digit code from the SMS or your authenticator app, or a backup code."),
+    )
+
+
+class ReauthForm(forms.Form):
+    password = _password_field(_("Password"))
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That password is not right."), code="wrong_password")
+        return password
+
+
+class EnableSMSForm(ReauthForm):
+    phone = PhoneNumberField(
+        label=_("Mobile phone number"),
+        help_text=_("In international format, e.g. +40712345678."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    field_order = ["phone", "password"]
+
+
+class DisableSecondFactorForm(ReauthForm):
+    code = CodeForm.base_fields["code"]
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[(tz, tz) for tz in sorted(zoneinfo.available_timezones())],
+    )
+    session_idle_seconds = forms.TypedChoiceField(
+        label=_("Sign me out after"),
+        choices=SESSION_IDLE_CHOICES,
+        coerce=int,
+        help_text=_("of inactivity. Sessions also end 12 hours after sign-in, whatever this says."),
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "time_zone", "language", "session_idle_seconds",
+                  "password_expiry_enabled")
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("An account with this e-mail address already exists."))
+        return email
+

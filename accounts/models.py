@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import CooldownMixin, SideChannelDevice
+from phonenumber_field.modelfields import PhoneNumberField
+
+# The idle timeouts a user may choose (seconds); the absolute lifetime caps them all.
+SESSION_IDLE_CHOICES = [
+    (15 * 60, _("15 minutes")),
+    (30 * 60, _("30 minutes")),
+    (60 * 60, _("1 hour")),
+    (4 * 60 * 60, _("4 hours")),
+    (8 * 60 * 60, _("8 hours")),
+    (24 * 60 * 60, _("24 hours")),
+]
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    email_confirmed = models.BooleanField(_("e-mail confirmed"), default=False)
+    phone = PhoneNumberField(_("phone number"), blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    password_changed_at = models.DateTimeField(_("password changed"), default=timezone.now)
+    password_expiry_enabled = models.BooleanField(
+        _("require a password change every 30 days"),
+        default=False,
+        help_text=_("Off by default: forced periodic changes tend to weaken passwords."),
+    )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set by an operator on evidence of compromise; cleared by a change."),
+    )
+    session_idle_seconds = models.PositiveIntegerField(
+        _("sign me out after"), choices=SESSION_IDLE_CHOICES, default=60 * 60
+    )
+    # Raised to invalidate every issued API token (JWT) of the account at once.
+    token_epoch = models.PositiveIntegerField(default=0)
+    # Wrong second-factor codes since the last good one, across every way in. Counted with
+    # an atomic UPDATE before a code is checked, so parallel guesses cannot pass the cap.
+    otp_failures = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self.must_change_password = False
+
+    # --- periodic password change ---------------------------------------------------------
+    @property
+    def password_expires_at(self):
+        if not self.password_expiry_enabled:
+            return None
+        return self.password_changed_at + timedelta(days=settings.PASSWORD_EXPIRY_DAYS)
+
+    def password_days_left(self, now=None) -> int | None:
+        """Whole days until the password expires: never negative, never fractional."""
+        expires = self.password_expires_at
+        if expires is None:
+            return None
+        left = expires - (now or timezone.now())
+        return max(0, left.days)
+
+    def password_change_required(self, now=None) -> bool:
+        if self.must_change_password:
+            return True
+        expires = self.password_expires_at
+        return expires is not None and (now or timezone.now()) >= expires
+
+
+def _code_digest(code: str, binding: str) -> str:
+    # Keyed with SECRET_KEY and bound to the pending sign-in (or enrolment) that asked for
+    # it: the database alone does not reveal a live code, and a code works only there.
+    return salted_hmac("accounts.SMSDevice", f"{binding}:{code}", algorithm="sha256").hexdigest()
+
+
+class SMSDevice(CooldownMixin, SideChannelDevice):
+    """A phone that receives one-time codes by SMS (django-otp's side-channel device).
+
+    django-otp stores the plain token and compares it with `==`; this device stores a keyed
+    digest in `token` and compares digests in constant time. Wrong codes are counted on the
+    user (`User.otp_failures`), whatever the factor.
+    """
+
+    phone = PhoneNumberField(_("phone number"))
+    token = models.CharField(max_length=64, blank=True, null=True)
+
+    class Meta(SideChannelDevice.Meta):
+        verbose_name = _("SMS device")
+
+    def get_cooldown_duration(self) -> int:
+        return settings.OTP_SMS_RESEND_COOLDOWN
+
+    def issue_code(self, binding: str) -> str:
+        """Make a fresh 6-digit code bound to `binding`, store its digest, return the code."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        self.token = _code_digest(code, binding)
+        self.valid_until = timezone.now() + timedelta(seconds=settings.OTP_SMS_TOKEN_VALIDITY)
+        self.cooldown_set(commit=False)
+        self.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
+        return code
+
+    def check_code(self, code: str, binding: str) -> bool:
+        """Verify `code` for `binding`: constant-time, single use, within its lifetime."""
+        code = (code or "").strip()
+        now = timezone.now()
+        ok = (
+            self.token is not None
+            and now < self.valid_until
+            and hmac.compare_digest(self.token, _code_digest(code, binding))
+        )
+        if ok:
+            self.token = None
+            self.valid_until = now
+            self.last_generated_timestamp = None
+            self.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
+        return ok
+
+    def verify_token(self, token) -> bool:
+        # The unbound django-otp entry point is not used: codes are always bound.
+        return False
+
+    def expire_code(self) -> None:
+        self.token = None
+        self.valid_until = timezone.now()
+        self.save(update_fields=["token", "valid_until"])
+

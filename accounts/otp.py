@@ -1,0 +1,216 @@
+"""The second factor: sending SMS codes within their limits, and checking any factor.
+
+The portal's code step, the enrolment pages and the API's token sign-in all call these
+functions; none of them re-implements a limit or a comparison.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+from django.conf import settings
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal import ratelimit
+from portal.clientip import client_ip
+from portal.sms import SMSError, send_sms
+from security.events import record
+from security.models import EventType
+
+from .models import SMSDevice, User
+
+HOUR = 60 * 60
+BACKUP_CODE_COUNT = 10
+_BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+def has_second_factor(user: User) -> bool:
+    return any(confirmed_devices(user))
+
+
+def confirmed_devices(user: User) -> list:
+    """The user's confirmed devices: SMS first, then authenticator apps, then backup codes."""
+    devices: list = list(SMSDevice.objects.filter(user=user, confirmed=True))
+    devices += list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
+    return devices
+
+
+def sms_device(user: User) -> SMSDevice | None:
+    return SMSDevice.objects.filter(user=user, confirmed=True).first()
+
+
+# --- sending codes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: bool
+    retry_after: int = 0
+    message: str = ""
+
+
+def send_code(request: HttpRequest | None, device: SMSDevice, binding: str) -> SendResult:
+    """Send a fresh code to `device`, bound to `binding`, within every limit.
+
+    The limits: a cooldown between sends to one device, a cap per account, per phone
+    number, per client address and overall, all on the shared cache.
+    """
+    allowed, info = device.generate_is_allowed()
+    if not allowed:
+        wait = int((info["next_generation_at"] - _now()).total_seconds()) + 1
+        return SendResult(False, max(wait, 1), _("Please wait before asking for another code."))
+    phone = str(device.phone)
+    checks = [
+        (f"otp-send:user:{device.user_id}", settings.OTP_SMS_MAX_PER_ACCOUNT_HOUR),
+        (f"otp-send:phone:{phone}", settings.OTP_SMS_MAX_PER_PHONE_HOUR),
+        ("otp-send:all", settings.OTP_SMS_MAX_GLOBAL_HOUR),
+    ]
+    ip = client_ip(request) if request is not None else ""
+    if ip:
+        checks.append((f"otp-send:ip:{ip}", settings.OTP_SMS_MAX_PER_IP_HOUR))
+    for key, limit in checks:
+        if not ratelimit.peek(key, limit, HOUR).allowed:
+            record(request, EventType.CODE_THROTTLED, user=device.user)
+            return SendResult(
+                False,
+                ratelimit.peek(key, limit, HOUR).retry_after,
+                _("Too many codes were sent. Try again later or use a backup code."),
+            )
+    for key, limit in checks:
+        ratelimit.hit(key, limit, HOUR)
+    code = device.issue_code(binding)
+    body = _("Your %(site)s code is %(code)s. It expires in 5 minutes. Never share it.") % {
+        "site": settings.SITE_NAME,
+        "code": code,
+    }
+    try:
+        send_sms(phone, body)
+    except SMSError as exc:
+        device.expire_code()
+        return SendResult(False, 0, str(exc))
+    record(request, EventType.CODE_SENT, user=device.user, phone=_masked(phone))
+    return SendResult(True)
+
+
+def _masked(phone: str) -> str:
+    return phone[:3] + "•" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+# --- checking codes -------------------------------------------------------------------------
+
+
+class CodeResult(Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"  # too many wrong codes: the pending sign-in must start over
+
+
+@dataclass(frozen=True)
+class Verification:
+    result: CodeResult
+    device: object | None = None
+    remaining: int = 0
+
+
+def verify_code(
+    request: HttpRequest | None, user: User, code: str, binding: str
+) -> Verification:
+    """Check `code` against every confirmed factor of `user`.
+
+    The failure count is raised with one atomic UPDATE *before* the check, so parallel
+    guesses cannot exceed OTP_MAX_FAILURES; a good code resets it. At the cap the SMS code
+    is expired and the caller must end the pending sign-in.
+    """
+    limit = settings.OTP_MAX_FAILURES
+    code = "".join((code or "").split()).replace("-", "").lower()
+    User.objects.filter(pk=user.pk).update(otp_failures=F("otp_failures") + 1)
+    failures = User.objects.values_list("otp_failures", flat=True).get(pk=user.pk)
+    if failures > limit:
+        _lock(request, user)
+        return Verification(CodeResult.LOCKED)
+    device = _match(user, code, binding) if 4 <= len(code) <= 32 else None
+    if device is not None:
+        User.objects.filter(pk=user.pk).update(otp_failures=0)
+        if isinstance(device, StaticDevice):
+            record(request, EventType.BACKUP_CODE_USED, user=user)
+        return Verification(CodeResult.OK, device)
+    record(request, EventType.CODE_FAILED, user=user, failures=failures)
+    if failures >= limit:
+        _lock(request, user)
+        return Verification(CodeResult.LOCKED)
+    return Verification(CodeResult.WRONG, remaining=limit - failures)
+
+
+def _lock(request: HttpRequest | None, user: User) -> None:
+    for device in SMSDevice.objects.filter(user=user):
+        device.expire_code()
+    # The count starts again with the next sign-in, which needs a new code (and so passes
+    # the send limits again).
+    User.objects.filter(pk=user.pk).update(otp_failures=0)
+    record(request, EventType.CODE_LOCKED, user=user)
+
+
+def _match(user: User, code: str, binding: str):
+    if code.isdigit() and len(code) == 6:
+        for device in SMSDevice.objects.filter(user=user, confirmed=True):
+            if device.check_code(code, binding):
+                return device
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            # django-otp's TOTP device throttles itself and refuses a reused code.
+            if device.verify_is_allowed()[0] and device.verify_token(code):
+                return device
+        return None
+    return use_backup_code(user, code)
+
+
+# --- backup codes ---------------------------------------------------------------------------
+# django-otp's static tokens are stored as typed; ours hold a keyed digest of each code, so
+# the database alone reveals none of them.
+
+
+def _backup_digest(code: str) -> str:
+    return salted_hmac("accounts.backup", code, algorithm="sha256").hexdigest()[:16]
+
+
+def generate_backup_codes(user: User) -> list[str]:
+    """Replace the user's backup codes with 10 new ones and return them (shown once)."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="backup", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = []
+    for _i in range(BACKUP_CODE_COUNT):
+        code = "".join(secrets.choice(_BACKUP_ALPHABET) for _j in range(10))
+        codes.append(f"{code[:5]}-{code[5:]}")
+        StaticToken.objects.create(device=device, token=_backup_digest(code))
+    return codes
+
+
+def backup_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def use_backup_code(user: User, code: str) -> StaticDevice | None:
+    digest = _backup_digest(code)
+    for token in StaticToken.objects.filter(device__user=user, device__confirmed=True):
+        if hmac.compare_digest(token.token, digest):
+            # delete() returns how many rows went: only the request that removed the row
+            # may use the code, so two parallel uses cannot both pass.
+            deleted, _rows = StaticToken.objects.filter(pk=token.pk).delete()
+            return token.device if deleted else None
+    return None

@@ -1,0 +1,210 @@
+"""Register, confirm the e-mail, sign in (password, then code), sign out, confirm password."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from portal import ratelimit
+from portal.clientip import client_ip
+from security.events import record
+from security.models import EventType
+
+from .. import emails, flows, lockout, otp
+from ..decorators import mark_fresh_proof, safe_next
+from ..forms import CodeForm, LoginForm, ReauthForm, RegisterForm
+from ..models import User
+
+CONFIRM_SALT = "accounts.confirm-email"
+CONFIRM_MAX_AGE = 3 * 24 * 60 * 60
+CONFIRM_SESSION_KEY = "_confirm_email_token"
+
+
+def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(request, "accounts/too_many.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST":
+        limit = ratelimit.hit(f"register:{client_ip(request)}", 20, 60 * 60)
+        if not limit.allowed:
+            return _too_many(request, limit.retry_after)
+        if form.is_valid():
+            user = form.save(commit=False)
+            user.language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in dict(
+                settings.LANGUAGES) else "en"
+            user.save()
+            record(request, EventType.REGISTERED, user=user)
+            send_confirmation(request, user)
+            return render(request, "accounts/register_done.html", {"email": user.email})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/register.html", {"form": form}, status=status)
+
+
+def send_confirmation(request: HttpRequest, user: User) -> None:
+    token = signing.dumps({"u": user.pk, "e": user.email}, salt=CONFIRM_SALT)
+    link = request.build_absolute_uri(reverse("accounts:confirm_email", args=[token]))
+    emails.confirm_email(user, link)
+
+
+@never_cache
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    # As Django's password reset does: the token leaves the address bar (and so the
+    # Referer header and browser history) before the page is shown.
+    request.session[CONFIRM_SESSION_KEY] = token
+    return redirect("accounts:confirm_email_done")
+
+
+@never_cache
+def confirm_email_done(request: HttpRequest) -> HttpResponse:
+    token = request.session.pop(CONFIRM_SESSION_KEY, "")
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+        user = User.objects.get(pk=data["u"], email=data["e"])
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
+        return render(request, "accounts/confirm_invalid.html", status=400)
+    if not user.email_confirmed:
+        user.email_confirmed = True
+        user.save(update_fields=["email_confirmed"])
+        record(request, EventType.EMAIL_CONFIRMED, user=user)
+    messages.success(request, _("Your e-mail address is confirmed. You can sign in now."))
+    return redirect("accounts:login")
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    default_next = reverse(settings.LOGIN_REDIRECT_URL)
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"),
+                         default_next)
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        if lockout.account_locked(username):
+            record(request, EventType.SIGNIN_LOCKED, username=username[:150])
+            return lockout.lockout_response(request)
+        if form.is_valid():
+            user = form.user
+            if not user.email_confirmed:
+                if ratelimit.hit(f"confirm-resend:{user.pk}", 3, 60 * 60).allowed:
+                    send_confirmation(request, user)
+                form.add_error(None, _("Your e-mail address is not confirmed yet. We have sent "
+                                       "the confirmation link to it again."))
+            elif otp.has_second_factor(user):
+                sent = flows.start_pending_login(request, user, next_url)
+                if sent is not None and not sent.sent:
+                    messages.warning(request, sent.message)
+                return redirect("accounts:login_code")
+            else:
+                flows.complete_login(request, user)
+                return redirect(next_url)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/login.html", {"form": form, "next": next_url},
+                  status=status)
+
+
+@never_cache
+def login_code(request: HttpRequest) -> HttpResponse:
+    pending = flows.pending_login(request)
+    if pending is None:
+        messages.error(request, _("Your sign-in has expired. Please sign in again."))
+        return redirect("accounts:login")
+    user, data = pending
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            result = otp.verify_code(request, user, form.cleaned_data["code"], data["nonce"])
+            if result.result is otp.CodeResult.OK:
+                flows.complete_login(request, user, result.device, backend=data["backend"])
+                return redirect(safe_next(request, data.get("next"), reverse("dashboard")))
+            if result.result is otp.CodeResult.LOCKED:
+                flows.end_pending_login(request)
+                messages.error(request, _("Too many wrong codes. For your safety the sign-in "
+                                          "was stopped: sign in again to get a new code."))
+                return redirect("accounts:login")
+            form.add_error("code", _("That code is not right. %(n)d attempts left.")
+                           % {"n": result.remaining})
+    context = {
+        "form": form,
+        "has_sms": otp.sms_device(user) is not None,
+        "has_totp": any(d.__class__.__name__ == "TOTPDevice"
+                        for d in otp.confirmed_devices(user)),
+    }
+    return render(request, "accounts/login_code.html", context, status=status)
+
+
+@require_POST
+def login_code_resend(request: HttpRequest) -> HttpResponse:
+    pending = flows.pending_login(request)
+    if pending is None:
+        return redirect("accounts:login")
+    user, data = pending
+    device = otp.sms_device(user)
+    if device is None:
+        return redirect("accounts:login_code")
+    result = otp.send_code(request, device, data["nonce"])
+    if result.sent:
+        messages.success(request, _("A new code is on its way."))
+        return redirect("accounts:login_code")
+    messages.error(request, result.message)
+    response = redirect("accounts:login_code")
+    if result.retry_after:
+        response["Retry-After"] = str(result.retry_after)
+    return response
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record(request, EventType.SIGNOUT)
+    auth_logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@login_required
+@sensitive_post_parameters("password")
+@never_cache
+def reauth(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request, request.GET.get("next") or request.POST.get("next"),
+                         reverse("dashboard"))
+    form = ReauthForm(request.user, request.POST or None)
+    if request.method == "POST":
+        limit = ratelimit.hit(f"reauth:{request.user.pk}", 10, 15 * 60)
+        if not limit.allowed:
+            return _too_many(request, limit.retry_after)
+        if form.is_valid():
+            mark_fresh_proof(request)
+            record(request, EventType.REAUTH)
+            return redirect(next_url)
+        record(request, EventType.REAUTH_FAILED)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/reauth.html",
+                  {"form": form, "action": request.get_full_path()}, status=status)
