@@ -65,3 +65,30 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.type} {self.username}"
+
+
+class IPWhitelistEntry(models.Model):
+    """One address or range on one of the account's two lists (an empty list: no limit)."""
+
+    class Kind(models.TextChoices):
+        PORTAL = "portal", _("Portal sign-in")
+        API = "api", _("API")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ip_whitelist"
+    )
+    kind = models.CharField(_("list"), max_length=8, choices=Kind.choices)
+    value = models.CharField(_("address or range"), max_length=64)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "value"], name="unique_whitelist_entry")
+        ]
+        verbose_name = _("IP whitelist entry")
+        verbose_name_plural = _("IP whitelist entries")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
