@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -57,6 +58,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     html_email_template_name = "emails/password-reset-body.html"
     subject_template_name = "emails/password-reset-subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        return {"site_name": settings.SITE_NAME}
 
     def post(self, request, *args, **kwargs):
         email = request.POST.get("email", "").strip().lower()[:254]
