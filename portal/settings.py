@@ -274,7 +274,7 @@ if SECURE_COOKIES:
 if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "1")
 if TRUSTED_PROXIES:
     # Only behind a proxy that sets (and strips any client copy of) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -334,3 +334,72 @@ LOGGING = {
         "twilio": {"level": "WARNING"},
     },
 }
+
+# --- API keys (apikeys) ---------------------------------------------------------------------
+# The prefix of every new key; secret scanners match on it. Letters, digits and "_" only.
+API_KEY_PREFIX = envstr("API_KEY_PREFIX", "sk_live_")
+if not (1 <= len(API_KEY_PREFIX) <= 16 and all(c.isascii() and (c.isalnum() or c == "_")
+                                               for c in API_KEY_PREFIX)):
+    raise ImproperlyConfigured("API_KEY_PREFIX must be 1-16 ASCII letters, digits or '_'.")
+# Encrypts the keys' HMAC signing secrets (which the server must be able to read back).
+# A comma list: the first one encrypts, all of them decrypt (for rotation). Empty: derived
+# from SECRET_KEY (and SECRET_KEY_FALLBACKS).
+KEY_ENCRYPTION_KEY = envlist("KEY_ENCRYPTION_KEY")
+# Zoho CRM keys: the CIDR ranges the Zoho integration calls from (empty: refuse all) and the
+# scopes such a key has, whatever was chosen when it was made.
+ZOHO_CRM_ALLOWED_RANGES = envlist("ZOHO_CRM_ALLOWED_RANGES")
+ZOHO_CRM_SCOPES = envlist("ZOHO_CRM_SCOPES", "sms:send,sms:read")
+
+
+def _check_ranges(name: str, values: list[str]) -> None:
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an IP address or CIDR range."
+            ) from None
+
+
+_check_ranges("ZOHO_CRM_ALLOWED_RANGES", ZOHO_CRM_ALLOWED_RANGES)
+# Requests a minute per key, unless an operator sets the key's own limit in the admin.
+API_KEY_RATE_LIMIT_PER_MINUTE = envint("API_KEY_RATE_LIMIT_PER_MINUTE", "600")
+# Keys an account may have that are not revoked (a cap on what one account can pile up).
+API_KEYS_MAX_PER_ACCOUNT = envint("API_KEYS_MAX_PER_ACCOUNT", "1000")
+
+# --- API (apikeys.api, apikeys.auth, messaging) ---------------------------------------------
+# "ninja" is listed so that the docs page at /api/v1/docs uses django-ninja's own Swagger
+# files (it falls back to a CDN otherwise: the portal must work air-gapped).
+INSTALLED_APPS = [*INSTALLED_APPS, "ninja", "messaging"]
+# smsUser/smsKey in a query string end up in access logs: refused (400 KEY_IN_URL) unless an
+# operator turns this on for legacy integrations.
+API_ALLOW_KEY_IN_QUERY = envbool("API_ALLOW_KEY_IN_QUERY", "0")
+# Request bodies larger than this are refused with 413 before they are read.
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", str(1024 * 1024))
+# API sign-in tokens (JWT, HS256). The secret must hold at least 256 bits; by default it is
+# derived from SECRET_KEY (HKDF), so it differs from it and changes with it.
+JWT_SECRET = envstr("JWT_SECRET")
+if JWT_SECRET and len(JWT_SECRET.encode()) < 32:
+    raise ImproperlyConfigured("JWT_SECRET must be at least 32 bytes (256 bits) long.")
+if not JWT_SECRET:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    JWT_SECRET = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"sms-portal api jwt"
+    ).derive(SECRET_KEY.encode()).hex()
+JWT_LIFETIME_SECONDS = envint("JWT_LIFETIME_SECONDS", "900")
+if not 30 <= JWT_LIFETIME_SECONDS <= 24 * 60 * 60:
+    raise ImproperlyConfigured("JWT_LIFETIME_SECONDS must be between 30 and 86400.")
+JWT_ISSUER = envstr("JWT_ISSUER", SITE_URL)
+JWT_AUDIENCE = envstr("JWT_AUDIENCE", SITE_URL + "/api/v1/")
+# Sign-in attempts a minute per client address on POST /api/v1/user/auth (on top of the
+# lock-out per username and address), and requests a minute per account with a token.
+API_LOGIN_RATE_LIMIT_PER_MINUTE = envint("API_LOGIN_RATE_LIMIT_PER_MINUTE", "20")
+API_TOKEN_RATE_LIMIT_PER_MINUTE = envint("API_TOKEN_RATE_LIMIT_PER_MINUTE", "600")
+# Sending: recipients per request, characters per message, and where Twilio reports delivery.
+SMS_MAX_RECIPIENTS = envint("SMS_MAX_RECIPIENTS", "100")
+SMS_MAX_LENGTH = envint("SMS_MAX_LENGTH", "1600")
+SMS_STATUS_CALLBACK_URL = envstr("SMS_STATUS_CALLBACK_URL", SITE_URL + "/api/v1/sms/status")
