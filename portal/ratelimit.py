@@ -7,6 +7,7 @@ atomic on Redis and a single UPDATE on the database cache.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -23,7 +24,10 @@ class Limit:
 def _window_key(key: str, window: int) -> tuple[str, int]:
     now = int(time.time())
     start = now - now % window
-    return f"rl:{key}:{start}", start + window - now
+    # Keys carry client input (usernames, e-mail addresses): hash them so that any text
+    # makes a valid, bounded cache key on every backend.
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    return f"rl:{digest}:{start}", start + window - now
 
 
 def hit(key: str, limit: int, window: int) -> Limit:
