@@ -79,3 +79,31 @@ def _referer_path(request: HttpRequest) -> str | None:
         if referer.startswith(prefix + "/"):
             return referer[len(prefix) :]
     return None
+
+
+def permission_required(permission: str):
+    """Portal pages a sub-user reaches only with `permission` (owners reach all).
+
+    Checked on every request, so a permission taken away applies at once. A refusal is a
+    403 page that says what is missing.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.user.has_portal_permission(permission):
+                return view(request, *args, **kwargs)
+            from security.events import record
+            from security.models import EventType
+
+            from .models import Permission
+
+            record(request, EventType.PERMISSION_DENIED, permission=permission,
+                   path=request.path[:200])
+            return render(request, "accounts/forbidden.html",
+                          {"permission": Permission(permission).label}, status=403)
+
+        return wrapper
+
+    return decorator

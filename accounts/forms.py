@@ -8,7 +8,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from .models import SESSION_IDLE_CHOICES, User
+from .models import SESSION_IDLE_CHOICES, Permission, User
 from .validators import MAX_PASSWORD_LENGTH
 
 INVALID_LOGIN = _("The username or password is not right. Check both and try again.")
@@ -114,7 +114,12 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("email", "time_zone", "language", "session_idle_seconds",
-                  "password_expiry_enabled")
+                  "password_expiry_enabled", "subusers_require_second_factor")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_sub_user:
+            del self.fields["subusers_require_second_factor"]
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
@@ -122,3 +127,58 @@ class ProfileForm(forms.ModelForm):
             raise forms.ValidationError(_("An account with this e-mail address already exists."))
         return email
 
+
+
+class SubUserForm(forms.Form):
+    """Invite or change a sub-user. Only the permissions the actor may grant are offered."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    permissions = forms.MultipleChoiceField(
+        label=_("Permissions"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Permission.choices,
+    )
+    sending_hours_start = forms.TimeField(
+        label=_("May send from"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("Optional: a daily window, in the account's time zone."),
+    )
+    sending_hours_end = forms.TimeField(
+        label=_("May send until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    monthly_limit = forms.IntegerField(
+        label=_("Messages a month"), required=False, min_value=1, max_value=10_000_000,
+        help_text=_("Optional: leave empty for no limit."),
+    )
+
+    def __init__(self, *args, grantable: list[str], instance: User | None = None, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        self.fields["permissions"].choices = [
+            (value, label) for value, label in Permission.choices if value in grantable
+        ]
+        if instance is not None:
+            del self.fields["username"]
+            del self.fields["email"]
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("That username is taken."))
+        return username
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail address already exists."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("sending_hours_start"), data.get("sending_hours_end")
+        if (start is None) != (end is None):
+            raise forms.ValidationError(_("Give both ends of the sending window, or neither."))
+        if start is not None and start == end:
+            raise forms.ValidationError(_("The sending window cannot start and end at the "
+                                          "same time."))
+        return data

@@ -24,4 +24,19 @@ class PasswordExpiryMiddleware:
             and user.password_change_required()
         ):
             return redirect(reverse("accounts:password_change"))
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_sub_user
+            and not request.path.startswith(_ALLOWED_PREFIXES + ("/account/security/",))
+            and _second_factor_missing(user)
+        ):
+            return redirect(reverse("accounts:security"))
         return self.get_response(request)
+
+
+def _second_factor_missing(user) -> bool:
+    """The account owner requires a second factor from sub-users and this one has none."""
+    from .otp import has_second_factor
+
+    return user.owner.subusers_require_second_factor and not has_second_factor(user)

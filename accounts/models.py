@@ -24,6 +24,26 @@ SESSION_IDLE_CHOICES = [
 ]
 
 
+class Permission(models.TextChoices):
+    """What a sub-user may do; an account owner may do everything."""
+
+    SEND_SMS = "send_sms", _("Send SMS")
+    READ_REPORTS = "read_reports", _("Read messages and reports")
+    MANAGE_KEYS = "manage_keys", _("Manage API keys")
+    MANAGE_USERS = "manage_users", _("Manage sub-users")
+    VIEW_ACTIVITY = "view_activity", _("View account activity")
+
+
+# The API scopes each permission grants (a sub-user's keys and tokens carry at most these).
+PERMISSION_SCOPES = {
+    Permission.SEND_SMS: ["sms:send"],
+    Permission.READ_REPORTS: ["sms:read"],
+    Permission.MANAGE_KEYS: ["keys:read", "keys:write"],
+    Permission.MANAGE_USERS: [],
+    Permission.VIEW_ACTIVITY: [],
+}
+
+
 class User(AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     email_confirmed = models.BooleanField(_("e-mail confirmed"), default=False)
@@ -52,6 +72,21 @@ class User(AbstractUser):
     # an atomic UPDATE before a code is checked, so parallel guesses cannot pass the cap.
     otp_failures = models.PositiveIntegerField(default=0)
 
+    # --- sub-users ------------------------------------------------------------------------
+    # A sub-user belongs to its owner's account: it has its own password and second factor,
+    # and only the permissions its owner (or a sub-user managing users) granted.
+    owner = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="sub_users",
+        verbose_name=_("account owner"),
+    )
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    sending_hours_start = models.TimeField(_("may send from"), null=True, blank=True)
+    sending_hours_end = models.TimeField(_("may send until"), null=True, blank=True)
+    monthly_limit = models.PositiveIntegerField(_("messages a month"), null=True, blank=True)
+    subusers_require_second_factor = models.BooleanField(
+        _("sub-users must use a second factor"), default=False
+    )
+
     objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
@@ -59,6 +94,28 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def account_id(self) -> int:
+        """The id of the account this user acts for: its owner's, or its own."""
+        return self.owner_id or self.pk
+
+    @property
+    def is_sub_user(self) -> bool:
+        return self.owner_id is not None
+
+    def has_portal_permission(self, permission: str) -> bool:
+        return self.owner_id is None or permission in (self.permissions or [])
+
+    def allowed_scopes(self) -> list[str]:
+        """The API scopes this user may hold: all for an owner, its permissions' otherwise."""
+        from apikeys.models import SCOPES
+
+        if self.owner_id is None:
+            return list(SCOPES)
+        granted = {s for p in self.permissions or [] for s in PERMISSION_SCOPES.get(p, [])}
+        granted.add("account:read")
+        return [s for s in SCOPES if s in granted]
 
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
@@ -144,3 +201,14 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
         self.valid_until = timezone.now()
         self.save(update_fields=["token", "valid_until"])
 
+
+
+class MonthlyUsage(models.Model):
+    """Messages a sub-user sent in a month, counted against its monthly limit."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="monthly_usage")
+    month = models.DateField()  # the first day of the month, in UTC
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "month"], name="one_usage_a_month")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import auth, passwords, profile, security
+from .views import auth, passwords, profile, security, users
 
 app_name = "accounts"
 
@@ -30,4 +30,9 @@ urlpatterns = [
     path("account/security/disable/code/", security.disable_send_code,
          name="disable_send_code"),
     path("account/profile/", profile.profile, name="profile"),
+    path("account/users/", users.users, name="users"),
+    path("account/users/invite/", users.invite, name="users_invite"),
+    path("account/users/<int:pk>/", users.edit, name="users_edit"),
+    path("account/users/<int:pk>/suspend/", users.suspend, name="users_suspend"),
+    path("account/users/<int:pk>/delete/", users.delete, name="users_delete"),
 ]

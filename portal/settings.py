@@ -8,6 +8,7 @@ safe for development on SQLite; README.md lists every variable.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -139,6 +140,12 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
+            },
+            # Tests use a file, not Django's shared in-memory database: that one answers
+            # "table is locked" to concurrent threads instead of waiting, and the tests
+            # prove behaviour under concurrency. One file per test process.
+            "TEST": {
+                "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
             },
         }
     }

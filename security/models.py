@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,8 @@ class EventType(models.TextChoices):
     REQUEST_BLOCKED = "request.blocked", _("Request blocked by IP")
     SESSION_ENDED = "session.ended", _("Session signed out")
     NEW_DEVICE = "device.new", _("Sign-in from a new device")
+    BROWSER_REMEMBERED = "browser.remembered", _("Browser remembered (no code for 30 days)")
+    BROWSER_FORGOTTEN = "browser.forgotten", _("Remembered browser forgotten")
 
 
 class SecurityEvent(models.Model):
@@ -66,6 +69,13 @@ class SecurityEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.type} {self.username}"
 
+    @property
+    def detail_text(self) -> str:
+        """The detail record as short "name: value" pairs, for pages and the CSV file."""
+        if not isinstance(self.detail, dict):
+            return ""
+        return ", ".join(f"{name}: {value}" for name, value in sorted(self.detail.items()))
+
 
 class IPWhitelistEntry(models.Model):
     """One address or range on one of the account's two lists (an empty list: no limit)."""
@@ -92,3 +102,86 @@ class IPWhitelistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.value}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser session, as the Devices page lists it.
+
+    The session itself lives in Django's session store; this row describes it (browser, OS,
+    address, times) and lets the owner end it. `last_activity` is written at most once a
+    minute per session (settings.SESSION_TOUCH_SECONDS), never on every request.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    session_key = models.CharField(max_length=64, unique=True)
+    browser = models.CharField(_("browser"), max_length=100, blank=True)
+    os = models.CharField(_("operating system"), max_length=100, blank=True)
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_activity = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_activity", "-id"]
+        indexes = [models.Index(fields=["user", "-last_activity"])]
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.browser} on {self.os} ({self.ip})"
+
+
+class KnownDevice(models.Model):
+    """A browser that has signed in to the account before (it holds the device cookie).
+
+    A sign-in from a browser without a known device cookie sends the new-device e-mail.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_devices"
+    )
+    device_id = models.CharField(max_length=64)
+    browser = models.CharField(_("browser"), max_length=100, blank=True)
+    os = models.CharField(_("operating system"), max_length=100, blank=True)
+    last_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first sign-in"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last sign-in"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_id"], name="unique_known_device")
+        ]
+        verbose_name = _("known device")
+        verbose_name_plural = _("known devices")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.browser} on {self.os}"
+
+
+class RememberedBrowser(models.Model):
+    """A browser whose owner chose "Remember this browser": it skips the code, never the
+    password, until `expires_at`. Only a SHA-256 digest of the cookie's random part is kept.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="remembered_browsers"
+    )
+    token_hash = models.CharField(max_length=64)
+    browser = models.CharField(_("browser"), max_length=100, blank=True)
+    os = models.CharField(_("operating system"), max_length=100, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created = models.DateTimeField(_("remembered on"), default=timezone.now)
+    expires_at = models.DateTimeField(_("until"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("remembered browser")
+        verbose_name_plural = _("remembered browsers")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.browser} on {self.os}"

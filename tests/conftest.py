@@ -16,6 +16,7 @@ PASSWORD = "Tr1cky-Sunset-42"
 @pytest.fixture(autouse=True)
 def _isolated(request, settings):
     settings.SMS_BACKEND = "locmem"
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     sms.outbox.clear()
     names = set(request.fixturenames)

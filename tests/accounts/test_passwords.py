@@ -44,8 +44,17 @@ class TestPolicy:
         # The blocklist applies whatever the setting says.
         assert any("too common" in m for m in _errors("password"))
 
-    def test_it_hashes_with_argon2id(self, alice):
-        assert alice.password.startswith("argon2$argon2id$")
+    def test_it_hashes_with_argon2id_at_production_cost(self, settings):
+        from django.contrib.auth.hashers import get_hasher, make_password
+
+        from portal import settings as production
+
+        settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+        encoded = make_password("Any-Passw0rd")
+        assert encoded.startswith("argon2$argon2id$")
+        hasher = get_hasher("argon2")
+        params = hasher.decode(encoded)
+        assert params["memory_cost"] >= 19 * 1024 and params["time_cost"] >= 2
 
 
 @pytest.mark.django_db

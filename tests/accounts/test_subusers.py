@@ -1,0 +1,215 @@
+"""Sub-users in the portal: invitation, permissions, no escalation, suspension."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, time
+from datetime import timezone as dt_timezone
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+
+from accounts import subusers
+from accounts.models import Permission, User
+from security.models import EventType, SecurityEvent
+from tests.conftest import PASSWORD, signed_in_client
+
+
+@pytest.fixture
+def shop(make_user):
+    """An account owner with two sub-users: a sender and a user manager."""
+    owner = make_user("shop")
+    sender = make_user("cashier", owner=owner, permissions=[Permission.SEND_SMS])
+    manager = make_user("manager", owner=owner,
+                        permissions=[Permission.MANAGE_USERS, Permission.SEND_SMS])
+    return owner, sender, manager
+
+
+@pytest.mark.django_db
+class TestInvitation:
+    def test_the_owner_invites_and_the_sub_user_sets_a_password(self, client, make_user):
+        owner = make_user("shop")
+        signed_in_client(client, owner)
+        response = client.post("/account/users/invite/", {
+            "username": "cashier", "email": "cashier@example.com",
+            "permissions": ["send_sms"], "monthly_limit": "100"})
+        assert response.status_code == 302
+        sub = User.objects.get(username="cashier")
+        assert sub.owner == owner and sub.permissions == ["send_sms"]
+        assert not sub.has_usable_password()
+        assert SecurityEvent.objects.filter(type=EventType.SUBUSER_INVITED, user=owner).exists()
+        message = mail.outbox[-1]
+        assert message.to == ["cashier@example.com"]
+        link = re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
+        person = Client()
+        form = person.get(link, follow=True)
+        set_url = form.redirect_chain[-1][0]
+        person.post(set_url, {"new_password1": "Cash1er-Sunrise", "new_password2":
+                              "Cash1er-Sunrise"})
+        ok = person.post("/accounts/login/", {"username": "cashier",
+                                              "password": "Cash1er-Sunrise"})
+        assert ok.status_code == 302
+        page = person.get("/dashboard/").content.decode()
+        assert "API Keys" not in page and "/account/users/" not in page
+
+    def test_bad_input_is_a_form_error_and_creates_nobody(self, client, shop):
+        owner, _sender, _manager = shop
+        signed_in_client(client, owner)
+        response = client.post("/account/users/invite/", {
+            "username": "bad name!", "email": "not-an-email", "permissions": ["fly"],
+            "sending_hours_start": "09:00"})
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "Enter a valid email address" in body
+        assert "both ends of the sending window" in body
+        assert not User.objects.filter(username="bad name!").exists()
+
+
+PAGES = [
+    ("/account/users/", Permission.MANAGE_USERS),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path,permission", PAGES)
+@pytest.mark.parametrize("granted", [True, False])
+def test_each_page_is_reached_only_with_its_permission(client, make_user, path, permission,
+                                                       granted):
+    owner = make_user("shop")
+    perms = [permission] if granted else [p for p in Permission.values if p != permission]
+    sub = make_user("sub", owner=owner, permissions=perms)
+    signed_in_client(client, sub)
+    response = client.get(path)
+    if granted:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+        assert "You do not have access to this page" in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestNoEscalation:
+    def test_a_manager_cannot_grant_what_it_does_not_have(self, client, shop):
+        _owner, _sender, manager = shop
+        signed_in_client(client, manager)
+        response = client.post("/account/users/invite/", {
+            "username": "keymaster", "email": "km@example.com",
+            "permissions": ["manage_keys"]})
+        assert response.status_code == 400
+        assert not User.objects.filter(username="keymaster").exists()
+
+    def test_nobody_edits_their_own_permissions(self, client, shop):
+        _owner, _sender, manager = shop
+        signed_in_client(client, manager)
+        response = client.post(f"/account/users/{manager.pk}/", {
+            "permissions": ["manage_users", "send_sms", "manage_keys"]})
+        assert response.status_code == 404
+        manager.refresh_from_db()
+        assert "manage_keys" not in manager.permissions
+
+    def test_another_accounts_user_is_404(self, client, shop, make_user):
+        _owner, sender, _manager = shop
+        stranger = make_user("stranger")
+        signed_in_client(client, stranger)
+        assert client.get(f"/account/users/{sender.pk}/").status_code == 404
+        assert client.post(f"/account/users/{sender.pk}/delete/").status_code == 404
+        assert User.objects.filter(pk=sender.pk).exists()
+
+    def test_a_permission_taken_away_applies_on_the_next_request(self, client, shop):
+        owner, _sender, manager = shop
+        signed_in_client(client, manager)
+        assert client.get("/account/users/").status_code == 200
+        User.objects.filter(pk=manager.pk).update(permissions=["send_sms"])
+        assert client.get("/account/users/").status_code == 403
+
+
+@pytest.mark.django_db
+class TestSuspendAndDelete:
+    def test_suspending_signs_the_sub_user_out(self, client, shop):
+        owner, sender, _manager = shop
+        theirs = signed_in_client(Client(), sender)
+        assert theirs.get("/dashboard/").status_code == 200
+        signed_in_client(client, owner)
+        client.post(f"/account/users/{sender.pk}/suspend/", {"suspend": "1"})
+        assert theirs.get("/dashboard/").status_code == 302
+        refused = Client().post("/accounts/login/", {"username": "cashier",
+                                                     "password": PASSWORD})
+        assert refused.status_code == 400
+
+    def test_deleting_keeps_the_security_events(self, client, shop):
+        owner, sender, _manager = shop
+        Client().post("/accounts/login/", {"username": "cashier", "password": "wrong"})
+        signed_in_client(client, owner)
+        client.post(f"/account/users/{sender.pk}/delete/")
+        assert not User.objects.filter(pk=sender.pk).exists()
+        assert SecurityEvent.objects.filter(username="cashier",
+                                            type=EventType.SIGNIN_FAILURE).exists()
+
+
+@pytest.mark.django_db
+class TestSendingRules:
+    def test_sending_hours_follow_the_account_time_zone(self, make_user):
+        owner = make_user("shop", time_zone="Europe/Bucharest")  # UTC+2 in winter
+        sub = make_user("night", owner=owner, sending_hours_start=time(9),
+                        sending_hours_end=time(17))
+        at = lambda h: datetime(2026, 1, 15, h, 30, tzinfo=dt_timezone.utc)  # noqa: E731
+        assert not subusers.within_sending_hours(sub, at(6))   # 08:30 local
+        assert subusers.within_sending_hours(sub, at(7))       # 09:30 local
+        assert subusers.within_sending_hours(sub, at(14))      # 16:30 local
+        assert not subusers.within_sending_hours(sub, at(15))  # 17:30 local
+
+    def test_a_window_may_run_past_midnight(self, make_user):
+        owner = make_user("shop")
+        sub = make_user("night", owner=owner, sending_hours_start=time(22),
+                        sending_hours_end=time(6))
+        at = lambda h: datetime(2026, 1, 15, h, 0, tzinfo=dt_timezone.utc)  # noqa: E731
+        assert subusers.within_sending_hours(sub, at(23))
+        assert subusers.within_sending_hours(sub, at(3))
+        assert not subusers.within_sending_hours(sub, at(12))
+
+    def test_the_monthly_limit_is_all_or_nothing(self, make_user):
+        owner = make_user("shop")
+        sub = make_user("capped", owner=owner, monthly_limit=5)
+        assert subusers.reserve_messages(sub, 3).ok
+        assert not subusers.reserve_messages(sub, 3).ok
+        assert subusers.reserve_messages(sub, 2).ok
+        assert not subusers.reserve_messages(sub, 1).ok
+        assert subusers.messages_this_month(sub) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_monthly_limit_holds_under_concurrent_sends(make_user):
+    owner = make_user("shop")
+    sub = make_user("capped", owner=owner, monthly_limit=10)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def send():
+        try:
+            ok = subusers.reserve_messages(User.objects.get(pk=sub.pk), 1).ok
+            with lock:
+                results.append(ok)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(25)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 10
+    assert subusers.messages_this_month(sub) == 10
+
+
+@pytest.mark.django_db
+def test_the_owner_can_require_a_second_factor_from_sub_users(client, shop):
+    owner, sender, _manager = shop
+    User.objects.filter(pk=owner.pk).update(subusers_require_second_factor=True)
+    signed_in_client(client, sender)
+    response = client.get("/dashboard/")
+    assert response["Location"] == "/account/security/"
+    page = client.get("/account/security/").content.decode()
+    assert "Your account owner requires a second factor" in page
