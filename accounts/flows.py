@@ -19,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from security import hooks as security_hooks
 from security.events import record
 from security.models import EventType
 
@@ -67,15 +68,22 @@ def end_pending_login(request: HttpRequest) -> None:
     request.session.flush()
 
 
-def complete_login(request: HttpRequest, user: User, device=None, backend: str | None = None):
-    """Sign the user in (a new session key), mark the factor used and the proof fresh."""
+def complete_login(request: HttpRequest, user: User, device=None, backend: str | None = None,
+                   method: str | None = None):
+    """Sign the user in (a new session key), mark the factor used and the proof fresh.
+
+    `method` names how the second step was passed when no device was used (a remembered
+    browser); by default it is the device's type, or "password".
+    """
     request.session.pop(PENDING_KEY, None)
     auth_login(request, user, backend=backend)
     if device is not None:
         otp_login(request, device)
     mark_fresh_proof(request)
-    method = type(device).__name__ if device is not None else "password"
+    method = method or (type(device).__name__ if device is not None else "password")
     record(request, EventType.SIGNIN_SUCCESS, user=user, method=method)
+    # Security centre hook: device cookie and the new-device e-mail.
+    security_hooks.signed_in(request, user)
 
 
 # --- the SMS factor ------------------------------------------------------------------------
@@ -115,6 +123,8 @@ def confirm_sms_enrolment(request: HttpRequest, device: SMSDevice) -> bool:
     user.save(update_fields=["phone"])
     request.session.pop(ENROL_KEY, None)
     otp_login(request, device)
+    # Security centre hook: a second-factor change forgets every remembered browser.
+    security_hooks.second_factor_changed(request, user)
     if old is not None:
         record(request, EventType.PHONE_CHANGED, user=user)
         emails.security_change(user, _("The phone number that receives your sign-in codes "
@@ -141,6 +151,8 @@ def confirm_totp_enrolment(request: HttpRequest, device: TOTPDevice) -> bool:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
+    # Security centre hook: a second-factor change forgets every remembered browser.
+    security_hooks.second_factor_changed(request, user)
     record(request, EventType.MFA_ENABLED, user=user, factor="totp")
     emails.security_change(user, _("An authenticator app was set up for sign-in codes."))
     return first
@@ -163,6 +175,8 @@ def disable_second_factor(request: HttpRequest) -> None:
     SMSDevice.objects.filter(user=user).delete()
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    # Security centre hook: a second-factor change forgets every remembered browser.
+    security_hooks.second_factor_changed(request, user)
     record(request, EventType.MFA_DISABLED, user=user)
     emails.security_change(user, _("The second factor was turned off. Only your password "
                                    "now protects your account."))
@@ -177,6 +191,9 @@ def password_changed(request: HttpRequest, user: User, reset: bool = False) -> N
     Other browser sessions end by themselves: Django ties each session to the password hash.
     """
     User.objects.filter(pk=user.pk).update(token_epoch=F("token_epoch") + 1)
+    # Security centre hook: end the other sessions (rows and store), forget remembered
+    # browsers; keeps this session signed in past the token_epoch raise above.
+    security_hooks.password_changed(request, user)
     record(request, EventType.PASSWORD_RESET if reset else EventType.PASSWORD_CHANGED, user=user)
     emails.security_change(user, _("Your password was changed."))
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("help/", views.help_page, name="help"),
     path("", include("accounts.urls")),
     path("account/api-keys/", include("apikeys.urls")),
+    path("account/", include("security.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,22 @@
-"""The account's two IP whitelists: portal sign-in and API. Other apps call `ip_allowed`."""
+"""The account's two IP whitelists: portal sign-in and API. Other apps call `ip_allowed`.
+
+Entries are validated by security.forms.WhitelistEntryForm (the page's and any API's one
+form) and changed only through `add_entry` / `remove_entry`, which record the event and
+e-mail the account.
+"""
 
 from __future__ import annotations
 
-from portal.ipnets import ip_in
+import ipaddress
 
-from .models import IPWhitelistEntry
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from portal.ipnets import Network, ip_in
+
+from . import emails
+from .events import record
+from .models import EventType, IPWhitelistEntry
 
 PORTAL = IPWhitelistEntry.Kind.PORTAL
 API = IPWhitelistEntry.Kind.API
@@ -23,3 +35,50 @@ def ip_allowed(user_id: int, kind: str, ip: str) -> bool:
     """
     values = entries(user_id, kind)
     return not values or ip_in(ip, values)
+
+
+def as_text(network: Network) -> str:
+    """How an entry is stored: a single address without "/32" or "/128", a range in full."""
+    if network.prefixlen == network.max_prefixlen:
+        return network.network_address.compressed
+    return network.compressed
+
+
+def same_network(a: str, b: str) -> bool:
+    try:
+        return ipaddress.ip_network(a, strict=False) == ipaddress.ip_network(b, strict=False)
+    except ValueError:
+        return False
+
+
+def removal_locks_out(entry: IPWhitelistEntry, ip: str) -> bool:
+    """Would removing `entry` from the portal list shut out `ip` (the remover's address)?"""
+    if entry.kind != PORTAL:
+        return False
+    rest = [v for v in entries(entry.user_id, PORTAL) if v != entry.value]
+    return bool(rest) and not ip_in(ip, rest)
+
+
+def _describe(kind: str) -> str:
+    return _("portal sign-in") if kind == PORTAL else _("API")
+
+
+def add_entry(
+    request: HttpRequest, user, kind: str, value: str, label: str = ""
+) -> IPWhitelistEntry:
+    """Add a validated entry (see WhitelistEntryForm) to one of the account's lists."""
+    entry = IPWhitelistEntry.objects.create(user=user, kind=kind, value=value, label=label)
+    record(request, EventType.WHITELIST_CHANGED, user=user, list=kind, action="added",
+           value=value, label=label[:100])
+    emails.whitelist_changed(user, _("%(value)s was added to your %(list)s IP whitelist.")
+                             % {"value": value, "list": _describe(kind)})
+    return entry
+
+
+def remove_entry(request: HttpRequest, entry: IPWhitelistEntry) -> None:
+    user = entry.user
+    entry.delete()
+    record(request, EventType.WHITELIST_CHANGED, user=user, list=entry.kind, action="removed",
+           value=entry.value)
+    emails.whitelist_changed(user, _("%(value)s was removed from your %(list)s IP whitelist.")
+                             % {"value": entry.value, "list": _describe(entry.kind)})

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal import ratelimit
 from portal.clientip import client_ip
+from security import hooks as security_hooks
 from security.events import record
 from security.models import EventType
 
@@ -110,12 +111,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return lockout.lockout_response(request)
         if form.is_valid():
             user = form.user
+            # Security centre hook: refuse a sign-in from outside the portal whitelist.
+            if (refused := security_hooks.refuse_outside_whitelist(request, user)) is not None:
+                return refused
             if not user.email_confirmed:
                 if ratelimit.hit(f"confirm-resend:{user.pk}", 3, 60 * 60).allowed:
                     send_confirmation(request, user)
                 form.add_error(None, _("Your e-mail address is not confirmed yet. We have sent "
                                        "the confirmation link to it again."))
             elif otp.has_second_factor(user):
+                # Security centre hook: a remembered browser skips the code, never the password.
+                if security_hooks.browser_remembered(request, user):
+                    flows.complete_login(request, user, method="remembered_browser")
+                    return redirect(next_url)
                 sent = flows.start_pending_login(request, user, next_url)
                 if sent is not None and not sent.sent:
                     messages.warning(request, sent.message)
@@ -143,6 +151,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
             result = otp.verify_code(request, user, form.cleaned_data["code"], data["nonce"])
             if result.result is otp.CodeResult.OK:
                 flows.complete_login(request, user, result.device, backend=data["backend"])
+                # Security centre hook: "Remember this browser for 30 days" was ticked.
+                if request.POST.get("remember") == "1":
+                    security_hooks.remember_browser(request, user)
                 return redirect(safe_next(request, data.get("next"), reverse("dashboard")))
             if result.result is otp.CodeResult.LOCKED:
                 flows.end_pending_login(request)

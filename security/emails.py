@@ -1,0 +1,44 @@
+"""One function per e-mail the security centre sends. No secret ever goes into a context."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import emails
+
+from .useragent import Agent
+
+
+def new_device(user, *, when, ip: str, agent: Agent) -> None:
+    """A sign-in from a browser the account has not seen before."""
+    emails.send(
+        "new-device",
+        user.email,
+        {
+            "user": user,
+            "when": when,
+            "ip": ip,
+            "browser": agent.browser,
+            "os": agent.os,
+            "device": agent.device,
+            "devices_url": reverse("security:devices"),
+            "password_url": reverse("accounts:password_change"),
+        },
+        language=user.language,
+    )
+
+
+def whitelist_changed(user, what: str) -> None:
+    """An IP whitelist gained or lost an entry: `what` is a short, translated sentence."""
+    emails.send(
+        "security-change",
+        user.email,
+        {
+            "user": user,
+            "what": what,
+            "when": timezone.now(),
+            "security_url": reverse("security:whitelists"),
+        },
+        language=user.language,
+    )

@@ -1,0 +1,33 @@
+"""Account activity: the account's own security events, paginated, filtered, as CSV."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from .. import activity
+from ..forms import ActivityFilterForm
+
+PER_PAGE = 25
+
+
+@login_required
+@never_cache
+def activity_page(request: HttpRequest) -> HttpResponse:
+    form = ActivityFilterForm(request.GET)
+    context = {"nav": "security", "subnav": "activity", "form": form}
+    if not form.is_valid():
+        context["page"] = None
+        return render(request, "security/activity.html", context, status=400)
+    events = activity.events_for(request.user, form.cleaned_data["type"])
+    if form.cleaned_data["format"] == "csv":
+        return activity.csv_response(events)
+    context["page"] = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    kind = form.cleaned_data["type"]
+    context["filter_query"] = urlencode({"type": kind}) + "&" if kind else ""
+    return render(request, "security/activity.html", context)
