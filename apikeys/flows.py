@@ -1,0 +1,169 @@
+"""One function per action on keys, called by the pages, the JSON API and the admin.
+
+Each records its security event and e-mails the owner (never a secret in either). Fresh
+proof is the caller's job (`accounts.decorators.fresh_proof_required` on the pages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from security.events import record
+from security.models import EventType
+
+from . import crypto, emails, keyformat
+from .forms import WhitelistEntryForm
+from .models import MAX_GRACE_SECONDS, SCOPES, APIKey, KeyWhitelistEntry
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new key and its secrets: to be shown once, then forgotten."""
+
+    key: APIKey
+    full_key: str
+    signing_secret: str | None
+
+    def __repr__(self) -> str:  # no secret in tracebacks or logs
+        return f"Created(key={self.key.lookup_id!r})"
+
+
+class KeyNotActive(Exception):
+    """The key is revoked, replaced or expired, so it cannot be regenerated."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("This key no longer works, so it cannot be regenerated. "
+                                      "Generate a new key instead."))
+        self.message = str(self.args[0])
+
+
+def _new_row(user, **fields) -> tuple[APIKey, str]:
+    """Insert a key with a fresh lookup id; retried on the (astronomically rare) clash."""
+    for attempt in range(5):
+        new = keyformat.generate()
+        try:
+            with transaction.atomic():
+                key = APIKey.objects.create(
+                    user=user, prefix=new.prefix, lookup_id=new.lookup_id,
+                    secret_hash=new.secret_hash, last4=new.last4, **fields,
+                )
+            return key, new.full
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _signing_fields(signing: bool) -> tuple[dict, str | None]:
+    if not signing:
+        return {"signing": False, "signing_secret_encrypted": ""}, None
+    secret = keyformat.generate_signing_secret()
+    return {"signing": True, "signing_secret_encrypted": crypto.encrypt(secret)}, secret
+
+
+def create_key(request: HttpRequest | None, user, *, description: str,
+               type: str = APIKey.Type.DEFAULT, scopes: list[str] | None = None,
+               expires_at: datetime | None = None, signing: bool = False) -> Created:
+    """Generate a key for `user` (inputs already validated by `forms.CreateKeyForm`)."""
+    key_type = APIKey.Type(type)
+    if set(scopes or ()) - set(SCOPES):
+        raise ValueError("unknown scope")
+    chosen = list(SCOPES) if scopes is None else [s for s in SCOPES if s in scopes]
+    signing_fields, secret = _signing_fields(signing)
+    key, full = _new_row(user, description=description, type=key_type, scopes=chosen,
+                         expires_at=expires_at, **signing_fields)
+    record(request, EventType.KEY_CREATED, user=user, key_id=key.lookup_id,
+           key_type=key.type, signing=key.signing)
+    emails.key_created(key)
+    return Created(key=key, full_key=full, signing_secret=secret)
+
+
+def regenerate_key(request: HttpRequest | None, key: APIKey, grace_seconds: int = 0) -> Created:
+    """Replace `key` by a new one with the same settings (and a new signing secret).
+
+    The old key dies at once, or after `grace_seconds` (at most 7 days). The new key keeps
+    the description, type, scopes, expiry, signing, rate limit, locked IP and whitelist;
+    its counters start at zero.
+    """
+    if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
+        raise ValueError("grace_seconds out of range")
+    with transaction.atomic():
+        # Locked, so two regenerations of one key cannot both make a successor.
+        old = APIKey.objects.select_for_update().select_related("user").get(pk=key.pk)
+        if old.effective_state() != APIKey.State.ACTIVE:
+            raise KeyNotActive()
+        signing_fields, secret = _signing_fields(old.signing)
+        new, full = _new_row(
+            old.user, description=old.description, type=old.type, scopes=old.scopes,
+            expires_at=old.expires_at, rate_limit_per_minute=old.rate_limit_per_minute,
+            locked_ip=old.locked_ip, **signing_fields,
+        )
+        KeyWhitelistEntry.objects.bulk_create(
+            KeyWhitelistEntry(key=new, value=e.value, label=e.label) for e in old.whitelist.all()
+        )
+        now = timezone.now()
+        old.state = APIKey.State.REPLACED
+        old.grace_until = now + timedelta(seconds=grace_seconds)
+        old.revoked_at = old.grace_until
+        old.replaced_by = new
+        old.save(update_fields=["state", "grace_until", "revoked_at", "replaced_by"])
+    for field in ("state", "grace_until", "revoked_at", "replaced_by_id"):
+        setattr(key, field, getattr(old, field))
+    record(request, EventType.KEY_REGENERATED, user=old.user, key_id=old.lookup_id,
+           new_key_id=new.lookup_id, grace_seconds=grace_seconds)
+    emails.key_regenerated(old, new)
+    return Created(key=new, full_key=full, signing_secret=secret)
+
+
+def revoke_key(request: HttpRequest | None, key: APIKey) -> bool:
+    """Revoke `key` at once (the pages' "Delete"). False if it was already revoked."""
+    now = timezone.now()
+    changed = APIKey.objects.filter(pk=key.pk).exclude(state=APIKey.State.REVOKED).update(
+        state=APIKey.State.REVOKED, revoked_at=now, grace_until=None
+    )
+    if not changed:
+        return False
+    key.state, key.revoked_at, key.grace_until = APIKey.State.REVOKED, now, None
+    record(request, EventType.KEY_DELETED, user=key.user, key_id=key.lookup_id)
+    emails.key_deleted(key)
+    return True
+
+
+def add_whitelist_entry(request: HttpRequest | None, key: APIKey, value: str,
+                        label: str = "") -> KeyWhitelistEntry:
+    """Add an address or range to a Default key's whitelist.
+
+    Validated by `forms.WhitelistEntryForm`; raises ValidationError with its errors
+    (`.message_dict`: field name, or "__all__", to messages).
+    """
+    form = WhitelistEntryForm(key, data={"value": value, "label": label})
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    try:
+        with transaction.atomic():
+            entry = form.save()
+    except IntegrityError:  # the same value added by a parallel request
+        raise ValidationError({"value": [ValidationError(
+            _("%(value)s is already on this key's whitelist.")
+            % {"value": form.cleaned_data["value"]}, code="duplicate")]}) from None
+    record(request, EventType.WHITELIST_CHANGED, user=key.user, list="key",
+           key_id=key.lookup_id, action="added", value=entry.value)
+    emails.whitelist_changed(key, added=entry.value)
+    return entry
+
+
+def remove_whitelist_entry(request: HttpRequest | None, entry: KeyWhitelistEntry) -> None:
+    key = entry.key
+    value = entry.value
+    if not KeyWhitelistEntry.objects.filter(pk=entry.pk).delete()[0]:
+        return  # already gone: nothing changed, nothing to tell
+    record(request, EventType.WHITELIST_CHANGED, user=key.user, list="key",
+           key_id=key.lookup_id, action="removed", value=value)
+    emails.whitelist_changed(key, removed=value)

@@ -1,0 +1,200 @@
+"""API keys, their own IP whitelists and their per-day usage.
+
+A key row never holds the key: only the SHA-256 of its secret part, a public lookup id and
+what the masked form needs. Rows are never deleted by the owner: "delete" revokes, so that a
+revoked key presented again is still recognised (and its owner told).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import keyformat
+
+SCOPES = ["sms:send", "sms:read", "keys:read", "keys:write", "account:read"]
+SCOPE_LABELS = {
+    "sms:send": _("Send SMS"),
+    "sms:read": _("Read messages and statistics"),
+    "keys:read": _("See the account's API keys"),
+    "keys:write": _("Create, change and revoke API keys"),
+    "account:read": _("Read the account's details"),
+}
+MAX_GRACE_SECONDS = 7 * 24 * 60 * 60
+
+
+def all_scopes() -> list[str]:
+    return list(SCOPES)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC, to the second, with a Z: how the API writes every time."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class APIKeyQuerySet(models.QuerySet):
+    def listed(self, now: datetime | None = None) -> APIKeyQuerySet:
+        """Keys the owner still sees: not revoked, not replaced past their grace period.
+
+        Expired keys stay listed (so they can be renewed or deleted).
+        """
+        now = now or timezone.now()
+        return self.exclude(state=APIKey.State.REVOKED).exclude(
+            Q(state=APIKey.State.REPLACED) & (Q(grace_until__isnull=True) | Q(grace_until__lte=now))
+        )
+
+    def not_revoked(self) -> APIKeyQuerySet:
+        return self.exclude(state=APIKey.State.REVOKED)
+
+
+class APIKey(models.Model):
+    class Type(models.TextChoices):
+        DEFAULT = "default", _("Default Key")
+        ZOHO_CRM = "zoho_crm", _("Zoho CRM")
+        CLOUD = "cloud", _("Cloud Key")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REVOKED = "revoked", _("Revoked")
+        REPLACED = "replaced", _("Replaced")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys",
+        verbose_name=_("owner"),
+    )
+    description = models.CharField(_("description"), max_length=200)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.DEFAULT)
+    scopes = models.JSONField(_("scopes"), default=all_scopes)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    signing = models.BooleanField(_("HMAC signing"), default=False)
+    # Fernet token (apikeys.crypto); the plaintext exists only in the response that made it.
+    signing_secret_encrypted = models.TextField(blank=True, default="", editable=False)
+
+    prefix = models.CharField(_("prefix"), max_length=16, editable=False)
+    lookup_id = models.CharField(_("key id"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    times_used = models.PositiveBigIntegerField(_("times used"), default=0)
+    last_ip = models.GenericIPAddressField(_("last IP"), null=True, blank=True)
+    locked_ip = models.GenericIPAddressField(_("locked on IP"), null=True, blank=True)
+
+    state = models.CharField(_("state"), max_length=16, choices=State.choices,
+                             default=State.ACTIVE)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # A replaced key keeps working until then (None or past: dead).
+    grace_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("replaced by"))
+    rate_limit_per_minute = models.PositiveIntegerField(
+        _("requests a minute"), null=True, blank=True,
+        help_text=_("Empty: the default of the settings (API_KEY_RATE_LIMIT_PER_MINUTE)."),
+    )
+    # The day the owner was last told this dead key was used: at most one e-mail a day.
+    dead_use_notified_on = models.DateField(null=True, blank=True, editable=False)
+
+    objects = APIKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="apikey_user_created")]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        return keyformat.mask(self.prefix, self.lookup_id, self.last4)
+
+    def effective_state(self, now: datetime | None = None) -> str:
+        """One of active, revoked, replaced or expired (derived from expires_at)."""
+        now = now or timezone.now()
+        if self.state != self.State.ACTIVE:
+            return self.state
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return self.State.ACTIVE
+
+    def in_grace(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (self.state == self.State.REPLACED and self.grace_until is not None
+                and now < self.grace_until)
+
+    def effective_scopes(self) -> list[str]:
+        """Zoho CRM keys have the operators' Zoho scopes, whatever was stored at creation."""
+        if self.type == self.Type.ZOHO_CRM:
+            return [s for s in settings.ZOHO_CRM_SCOPES if s in SCOPES]
+        return [s for s in SCOPES if s in (self.scopes or [])]
+
+    def rate_limit(self) -> int:
+        return self.rate_limit_per_minute or settings.API_KEY_RATE_LIMIT_PER_MINUTE
+
+    def to_api_dict(self, now: datetime | None = None) -> dict:
+        """The "key object" of API.md. Never a secret. Prefetch "whitelist" for lists."""
+        return {
+            "id": self.lookup_id,
+            "description": self.description,
+            "type": self.type,
+            "masked": self.masked,
+            "scopes": self.effective_scopes(),
+            "signing": self.signing,
+            "state": self.effective_state(now),
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.expires_at),
+            "last_used_at": iso(self.last_used_at),
+            "times_used": self.times_used,
+            "last_ip": self.last_ip,
+            "locked_ip": self.locked_ip,
+            "whitelist": [
+                {"id": entry.pk, "value": entry.value, "label": entry.label}
+                for entry in self.whitelist.all()
+            ],
+        }
+
+
+class KeyWhitelistEntry(models.Model):
+    """One more address or range a Default key may be used from, beside its locked IP."""
+
+    key = models.ForeignKey(APIKey, on_delete=models.CASCADE, related_name="whitelist")
+    value = models.CharField(_("address or range"), max_length=64)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "value"], name="unique_key_whitelist_value")
+        ]
+        verbose_name = _("key whitelist entry")
+        verbose_name_plural = _("key whitelist entries")
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class KeyUsageDay(models.Model):
+    """Accepted requests of one key on one day (UTC): the usage chart's data."""
+
+    key = models.ForeignKey(APIKey, on_delete=models.CASCADE, related_name="usage_days")
+    date = models.DateField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "date"], name="unique_key_usage_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.count}"

@@ -1,0 +1,145 @@
+"""The "API Keys" pages. Thin: the rules live in flows, forms and checks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import fresh_proof_required
+
+from . import flows
+from .chart import usage_chart
+from .forms import CreateKeyForm, RegenerateForm, WhitelistEntryForm
+from .models import APIKey, KeyWhitelistEntry
+
+PER_PAGE = 25
+
+
+def _own_key(request: HttpRequest, key_id: str) -> APIKey:
+    """The signed-in user's key, or 404 (never 403: a stranger learns nothing)."""
+    return get_object_or_404(
+        APIKey.objects.listed().select_related("user"), user=request.user, lookup_id=key_id
+    )
+
+
+def pager(page: Page) -> dict:
+    """The numbers of "Page X of Y, showing N records out of T total, ..."."""
+    total = page.paginator.count
+    if total == 0:
+        return {"number": 0, "pages": 1, "showing": 0, "total": 0, "start": 0, "end": 0}
+    return {"number": page.number, "pages": page.paginator.num_pages,
+            "showing": len(page.object_list), "total": total,
+            "start": page.start_index(), "end": page.end_index()}
+
+
+@login_required
+def key_list(request: HttpRequest) -> HttpResponse:
+    keys = (APIKey.objects.listed().filter(user=request.user).select_related("user")
+            .order_by("-created_at", "-id"))
+    page = Paginator(keys, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "apikeys/list.html",
+                  {"nav": "keys", "page": page, "pager": pager(page)})
+
+
+def _show_once(request: HttpRequest, created: flows.Created, regenerated: bool) -> HttpResponse:
+    response = render(request, "apikeys/created.html",
+                      {"nav": "keys", "created": created, "key": created.key,
+                       "regenerated": regenerated})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@fresh_proof_required
+@never_cache
+def key_new(request: HttpRequest) -> HttpResponse:
+    form = CreateKeyForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            created = flows.create_key(request, request.user, **form.cleaned_data)
+            return _show_once(request, created, regenerated=False)
+        return render(request, "apikeys/new.html", {"nav": "keys", "form": form}, status=400)
+    return render(request, "apikeys/new.html", {"nav": "keys", "form": form})
+
+
+def _detail(request: HttpRequest, key: APIKey, *, whitelist_form=None, regenerate_form=None,
+            status: int = 200) -> HttpResponse:
+    context = {
+        "nav": "keys",
+        "key": key,
+        "state": key.effective_state(),
+        "whitelist": list(key.whitelist.all()),
+        "whitelist_form": whitelist_form or WhitelistEntryForm(key),
+        "regenerate_form": regenerate_form or RegenerateForm(),
+        "chart": usage_chart(key),
+    }
+    return render(request, "apikeys/detail.html", context, status=status)
+
+
+@login_required
+def key_detail(request: HttpRequest, key_id: str) -> HttpResponse:
+    return _detail(request, _own_key(request, key_id))
+
+
+@require_POST
+@fresh_proof_required
+@never_cache
+def key_regenerate(request: HttpRequest, key_id: str) -> HttpResponse:
+    key = _own_key(request, key_id)
+    form = RegenerateForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, key, regenerate_form=form, status=400)
+    try:
+        created = flows.regenerate_key(request, key, form.cleaned_data["grace_seconds"])
+    except flows.KeyNotActive as exc:
+        form.add_error(None, exc.message)
+        return _detail(request, key, regenerate_form=form, status=400)
+    return _show_once(request, created, regenerated=True)
+
+
+@fresh_proof_required
+def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
+    key = _own_key(request, key_id)
+    if request.method != "POST":
+        # Without script the list's button cannot ask; this page asks instead.
+        return render(request, "apikeys/delete.html", {"nav": "keys", "key": key})
+    flows.revoke_key(request, key)
+    messages.success(request, _("The key %(masked)s was deleted. It no longer works.")
+                     % {"masked": key.masked})
+    return redirect("apikeys:list")
+
+
+@require_POST
+@fresh_proof_required
+def whitelist_add(request: HttpRequest, key_id: str) -> HttpResponse:
+    key = _own_key(request, key_id)
+    try:
+        entry = flows.add_whitelist_entry(request, key, request.POST.get("value", ""),
+                                          request.POST.get("label", ""))
+    except ValidationError:
+        # The flow validated through this same form: bound again, it shows the errors.
+        form = WhitelistEntryForm(key, data=request.POST)
+        form.is_valid()
+        return _detail(request, key, whitelist_form=form, status=400)
+    messages.success(request, _("%(value)s was added to the key's whitelist.")
+                     % {"value": entry.value})
+    return redirect(reverse("apikeys:detail", args=[key.lookup_id]) + "#whitelist")
+
+
+@require_POST
+@fresh_proof_required
+def whitelist_remove(request: HttpRequest, key_id: str, entry_id: int) -> HttpResponse:
+    key = _own_key(request, key_id)
+    entry = get_object_or_404(KeyWhitelistEntry.objects.select_related("key__user"),
+                              pk=entry_id, key=key)
+    flows.remove_whitelist_entry(request, entry)
+    messages.success(request, _("%(value)s was removed from the key's whitelist.")
+                     % {"value": entry.value})
+    return redirect(reverse("apikeys:detail", args=[key.lookup_id]) + "#whitelist")

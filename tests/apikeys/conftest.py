@@ -1,0 +1,26 @@
+"""Helpers for the API-key tests: keys made through the real flow, and calls to the check."""
+
+from __future__ import annotations
+
+import pytest
+
+from apikeys import flows
+from apikeys.checks import check_key
+from apikeys.models import APIKey
+
+OFFICE = "203.0.113.7"
+ELSEWHERE = "198.51.100.9"
+
+
+@pytest.fixture
+def make_key(alice):
+    def make(user=None, *, description="My Twitter Application", type=APIKey.Type.DEFAULT,
+             **options) -> flows.Created:
+        return flows.create_key(None, user or alice, description=description, type=type,
+                                **options)
+
+    return make
+
+
+def check(created: flows.Created, ip: str = OFFICE, **kwargs):
+    return check_key(created.full_key, ip=ip, **kwargs)
