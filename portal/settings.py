@@ -97,6 +97,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Security centre: idle/absolute session expiry, the portal IP whitelist on every
+    # signed-in request, session activity, device cookies. Placed after the header
+    # middleware so that its own refusals still carry CSP and X-Frame-Options.
+    "security.middleware.SecurityCentreMiddleware",
     "accounts.middleware.PasswordExpiryMiddleware",
     # AxesMiddleware turns a lock-out into its response; it must come last.
     "axes.middleware.AxesMiddleware",
@@ -410,3 +414,16 @@ API_TOKEN_RATE_LIMIT_PER_MINUTE = envint("API_TOKEN_RATE_LIMIT_PER_MINUTE", "600
 SMS_MAX_RECIPIENTS = envint("SMS_MAX_RECIPIENTS", "100")
 SMS_MAX_LENGTH = envint("SMS_MAX_LENGTH", "1600")
 SMS_STATUS_CALLBACK_URL = envstr("SMS_STATUS_CALLBACK_URL", SITE_URL + "/api/v1/sms/status")
+
+
+# --- Security centre ------------------------------------------------------------------------
+# Signed-in sessions: last activity is written at most this often (seconds) per session.
+SESSION_TOUCH_SECONDS = envint("SESSION_TOUCH_SECONDS", "60")
+# The device cookie (new-device e-mails) and the "Remember this browser" cookie. Both are
+# signed and HttpOnly; with secure cookies they take the __Host- prefix like the session's.
+DEVICE_COOKIE_NAME = ("__Host-" if SECURE_COOKIES else "") + "device"
+DEVICE_COOKIE_AGE = envint("DEVICE_COOKIE_DAYS", "400") * 24 * 60 * 60
+REMEMBER_COOKIE_NAME = ("__Host-" if SECURE_COOKIES else "") + "remember"
+REMEMBER_BROWSER_DAYS = envint("REMEMBER_BROWSER_DAYS", "30")
+# Entries per whitelist (portal and API, each).
+IP_WHITELIST_MAX_ENTRIES = envint("IP_WHITELIST_MAX_ENTRIES", "100")
