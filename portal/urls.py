@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("account/api-keys/", include("apikeys.urls")),
     path("account/", include("security.urls")),
+    path("api/v1/", include("apikeys.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

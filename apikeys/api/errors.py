@@ -1,0 +1,91 @@
+"""The API's one error shape, and the exception that carries it.
+
+Every failure, on every endpoint but the gateways' one-call regenerate, is answered as
+`{"status": false, "error": {"code", "message"[, "fields"]}}` with the matching status.
+"""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+STATUS = {
+    "AUTH_REQUIRED": 401,
+    "INVALID_CREDENTIALS": 401,
+    "OTP_REQUIRED": 401,
+    "INVALID_TOKEN": 401,
+    "INVALID_API_KEY": 401,
+    "KEY_REVOKED": 401,
+    "KEY_EXPIRED": 401,
+    "SIGNATURE_REQUIRED": 401,
+    "INVALID_SIGNATURE": 401,
+    "FORBIDDEN": 403,
+    "IP_NOT_ALLOWED": 403,
+    "INSUFFICIENT_SCOPE": 403,
+    "OUTSIDE_SENDING_HOURS": 403,
+    "LIMIT_REACHED": 403,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "VALIDATION_ERROR": 400,
+    "KEY_IN_URL": 400,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+    "SERVICE_UNAVAILABLE": 503,
+}
+
+
+class APIError(Exception):
+    """Raise anywhere under the API to answer with the error shape."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        fields: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status or STATUS[code]
+        self.fields = fields
+        self.retry_after = retry_after
+
+    def response(self) -> JsonResponse:
+        return error_response(
+            self.code, self.message, status=self.status, fields=self.fields,
+            retry_after=self.retry_after,
+        )
+
+
+def error_response(
+    code: str,
+    message: str,
+    *,
+    status: int | None = None,
+    fields: dict[str, list[str]] | None = None,
+    retry_after: int | None = None,
+) -> JsonResponse:
+    error: dict = {"code": code, "message": str(message)}
+    if fields:
+        error["fields"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
+    response = JsonResponse({"status": False, "error": error}, status=status or STATUS[code])
+    if retry_after:
+        response["Retry-After"] = str(int(retry_after))
+    return response
+
+
+def not_found(message: str | None = None) -> APIError:
+    return APIError("NOT_FOUND", message or _("There is nothing at this address."))
+
+
+def validation_error(fields: dict[str, list[str]], message: str | None = None) -> APIError:
+    return APIError(
+        "VALIDATION_ERROR",
+        message or _("Some fields are not right; see error.fields."),
+        fields=fields,
+    )

@@ -1,0 +1,150 @@
+"""The JSON API at /api/v1/: one django-ninja API, its error handling and its URLs.
+
+Every view under /api/v1/ (ninja's operations, the OpenAPI document, the docs page, and a
+catch-all for unknown paths) is wrapped by `api_view`, which makes sure that whatever
+happens the client gets the API's JSON error shape: 404 for an unknown path, 405 for a
+method the path does not take, 500 INTERNAL_ERROR with no detail for a bug.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, re_path
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from .body import PayloadParser
+from .errors import APIError, error_response, not_found
+
+log = logging.getLogger("apikeys.api")
+
+DESCRIPTION = """The SMS gateway's JSON API. Authenticate with an API key in the `X-API-Key`
+header (or the legacy `apiKey` header, or `smsUser` + `smsKey` in the body), with HMAC
+signing headers for keys that require it, or with a token from `POST /api/v1/user/auth`
+(`Authorization: Bearer`). Every error is
+`{"status": false, "error": {"code", "message"[, "fields"]}}`."""
+
+
+class PortalAPI(NinjaAPI):
+    def _get_urls(self):
+        patterns = []
+        for pattern in super()._get_urls():
+            if isinstance(pattern, URLPattern):
+                safe_only = pattern.name in {"openapi-json", "openapi-view"}
+                pattern = URLPattern(pattern.pattern, api_view(pattern.callback, safe_only),
+                                     pattern.default_args, pattern.name)
+            patterns.append(pattern)
+        patterns.append(re_path(r"^.*$", api_view(unknown_path), name="unknown"))
+        return patterns
+
+
+def unknown_path(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    raise not_found(_("There is no API endpoint at this address. See /api/v1/docs."))
+
+
+def _method_not_allowed(allowed: str) -> HttpResponse:
+    response = error_response("METHOD_NOT_ALLOWED",
+                              _("This endpoint does not take that method. Allowed: %(allowed)s.")
+                              % {"allowed": allowed or "-"})
+    if allowed:
+        response["Allow"] = allowed
+    return response
+
+
+def api_view(view, safe_only: bool = False):
+    """Wrap one URL's view: CSRF-exempt (no cookies authenticate here), errors in JSON."""
+
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if safe_only and request.method not in ("GET", "HEAD"):
+            return _method_not_allowed("GET")
+        try:
+            response = view(request, *args, **kwargs)
+        except APIError as exc:
+            response = exc.response()
+        except Http404:
+            response = not_found().response()
+        except Exception:
+            log.exception("API error on %s %s", request.method, request.path)
+            response = internal_error()
+        if isinstance(response, HttpResponseNotAllowed):  # ninja's own, in plain text
+            response = _method_not_allowed(response.get("Allow", ""))
+        response.setdefault("Cache-Control", "no-store")
+        return response
+
+    wrapped.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def internal_error() -> HttpResponse:
+    return error_response("INTERNAL_ERROR", _("Something went wrong on our side. It was logged; "
+                                              "please try again later."))
+
+
+def _fields_from(errors: list[dict]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+        if loc and loc[0] == "body" and len(loc) > 2:
+            loc = loc[2:]  # ("body", "payload", "to") -> "to"
+        elif loc and loc[0] in {"query", "path", "body", "header"} and len(loc) > 1:
+            loc = loc[1:]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, []).append(str(error.get("msg", _("Not valid."))))
+    return fields
+
+
+def build_api() -> PortalAPI:
+    api = PortalAPI(
+        title="SMS Gateway API",
+        version="1",
+        description=DESCRIPTION,
+        urls_namespace="api",
+        parser=PayloadParser(),
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+
+    @api.exception_handler(APIError)
+    def _api_error(request, exc: APIError):
+        return exc.response()
+
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request, exc: NinjaValidationError):
+        return error_response("VALIDATION_ERROR", _("Some fields are not right; see "
+                                                    "error.fields."),
+                              fields=_fields_from(exc.errors))
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return error_response("AUTH_REQUIRED", _("Authenticate with an API key or a token."))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        if exc.status_code == 400:
+            return error_response("VALIDATION_ERROR", _("The request body could not be read."))
+        if exc.status_code == 404:
+            return not_found().response()
+        log.warning("unexpected HttpError %s on %s", exc.status_code, request.path)
+        return internal_error()
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return not_found().response()
+
+    @api.exception_handler(Exception)
+    def _bug(request, exc):
+        log.error("API error on %s %s", request.method, request.path, exc_info=exc)
+        return internal_error()
+
+    from .routes import account, health, keys, regenerate, sms
+
+    for module in (health, account, keys, sms, regenerate):
+        api.add_router("", module.router)
+    return api
+
+
+api = build_api()

@@ -1,0 +1,35 @@
+"""Small helpers the endpoints answer with."""
+
+from __future__ import annotations
+
+import math
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from .errors import APIError
+
+PER_PAGE = 25
+MAX_PAGE = 1_000_000
+
+
+def ok(data: dict, status: int = 200) -> JsonResponse:
+    """A success: `{"status": true, ...data}`, exactly as given (no field dropped or added)."""
+    return JsonResponse({"status": True, **data}, status=status)
+
+
+def no_content() -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+def paginate(queryset, page: int) -> tuple[list, dict]:
+    """One page of 25 and the list's `page`, `pages` and `total` (a page past the end is
+    empty)."""
+    if not 1 <= page <= MAX_PAGE:
+        raise APIError("VALIDATION_ERROR", _("page must be a whole number from 1."),
+                       fields={"page": [_("Must be between 1 and %(n)d.") % {"n": MAX_PAGE}]})
+    total = queryset.count()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    start = (page - 1) * PER_PAGE
+    items = list(queryset[start : start + PER_PAGE]) if start < total else []
+    return items, {"page": page, "pages": pages, "total": total}

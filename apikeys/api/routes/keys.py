@@ -1,0 +1,138 @@
+"""The account's keys: list, create, show, revoke, regenerate, and a key's whitelist.
+
+Inputs are validated by the same forms as the pages (`apikeys.forms`), and every change goes
+through `apikeys.flows`, which records the event and e-mails the owner.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from ... import flows
+from ...forms import CreateKeyForm, RegenerateForm
+from ...models import SCOPES, APIKey, KeyWhitelistEntry
+from ..errors import APIError, not_found, validation_error
+from ..responses import MAX_PAGE, no_content, ok, paginate
+from ..schemas import (
+    AUTH_ERRORS,
+    CreatedKeyOut,
+    CreateKeyIn,
+    EntryOut,
+    KeyListOut,
+    OneKeyOut,
+    RegenerateIn,
+    WhitelistIn,
+    errors,
+)
+from ..security import auth
+
+router = Router(tags=["keys"])
+MAX_ID = 2**63 - 1
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+
+
+def _key(request, key_id: str) -> APIKey:
+    """One of the account's keys by its public id; 404 for anyone else's."""
+    key = (APIKey.objects.select_related("user").prefetch_related("whitelist")
+           .filter(user=request.auth.user, lookup_id=key_id[:32]).first())
+    if key is None:
+        raise not_found(_("You have no API key with this id."))
+    return key
+
+
+def _form_errors(form_errors) -> APIError:
+    fields = {name: [str(m) for m in messages] for name, messages in form_errors.items()
+              if name != "__all__"}
+    general = [str(m) for m in form_errors.get("__all__", [])]
+    return validation_error(fields, " ".join(general) or None)
+
+
+def _created(created: flows.Created, status: int):
+    data = {"key": created.key.to_api_dict(), "api_key": created.full_key}
+    if created.signing_secret is not None:
+        data["signing_secret"] = created.signing_secret
+    return ok(data, status=status)
+
+
+@router.get("/keys", auth=auth("keys:read"), response={200: KeyListOut, **errors(*AUTH_ERRORS)},
+            summary="The account's keys (masked), 25 a page")
+def list_keys(request, query: Query[PageQuery]):
+    keys = (APIKey.objects.filter(user=request.auth.user).listed()
+            .select_related("user").prefetch_related("whitelist"))
+    items, page = paginate(keys, query.page)
+    return ok({"keys": [key.to_api_dict() for key in items], **page})
+
+
+@router.post("/keys", auth=auth("keys:write"),
+             response={201: CreatedKeyOut, **errors(*AUTH_ERRORS)},
+             summary="Generate a key (the full key is in this answer only)")
+def create_key(request, payload: CreateKeyIn):
+    data = payload.model_dump()
+    if data["scopes"] is None:
+        data["scopes"] = list(SCOPES)
+    form = CreateKeyForm(request.auth.user, data=data)
+    if not form.is_valid():
+        raise _form_errors(form.errors)
+    created = flows.create_key(request, request.auth.user, **form.cleaned_data)
+    return _created(created, 201)
+
+
+@router.get("/keys/{key_id}", auth=auth("keys:read"),
+            response={200: OneKeyOut, **errors(*AUTH_ERRORS, 404)}, summary="One key")
+def get_key(request, key_id: str):
+    return ok({"key": _key(request, key_id).to_api_dict()})
+
+
+@router.delete("/keys/{key_id}", auth=auth("keys:write"),
+               response={204: None, **errors(*AUTH_ERRORS, 404)}, summary="Revoke a key at once")
+def delete_key(request, key_id: str):
+    flows.revoke_key(request, _key(request, key_id))
+    return no_content()
+
+
+@router.post("/keys/{key_id}/regenerate", auth=auth("keys:write"),
+             response={200: CreatedKeyOut, **errors(*AUTH_ERRORS, 404)},
+             summary="New secret, same settings; the old key dies now or after a grace period")
+def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
+    key = _key(request, key_id)
+    form = RegenerateForm(data={"grace_seconds": payload.grace_seconds if payload else 0})
+    if not form.is_valid():
+        raise _form_errors(form.errors)
+    try:
+        created = flows.regenerate_key(request, key, form.cleaned_data["grace_seconds"])
+    except flows.KeyNotActive as exc:
+        raise APIError("VALIDATION_ERROR", exc.message) from None
+    return _created(created, 200)
+
+
+@router.post("/keys/{key_id}/whitelist", auth=auth("keys:write"),
+             response={201: EntryOut, **errors(*AUTH_ERRORS, 404)},
+             summary="Add an address or range to a Default key's whitelist")
+def add_entry(request, key_id: str, payload: WhitelistIn):
+    key = _key(request, key_id)
+    try:
+        entry = flows.add_whitelist_entry(request, key, payload.value, payload.label)
+    except ValidationError as exc:
+        raise _form_errors(exc.message_dict) from None
+    return ok({"entry": {"id": entry.pk, "value": entry.value, "label": entry.label}}, 201)
+
+
+@router.delete("/keys/{key_id}/whitelist/{entry_id}", auth=auth("keys:write"),
+               response={204: None, **errors(*AUTH_ERRORS, 404)},
+               summary="Remove a whitelist entry")
+def remove_entry(request, key_id: str, entry_id: int):
+    key = _key(request, key_id)
+    entry = None
+    if 0 < entry_id <= MAX_ID:
+        entry = KeyWhitelistEntry.objects.select_related("key__user").filter(
+            pk=entry_id, key=key).first()
+    if entry is None:
+        raise not_found(_("This key has no whitelist entry with this id."))
+    flows.remove_whitelist_entry(request, entry)
+    return no_content()

@@ -1,0 +1,96 @@
+"""Sending SMS, reading what was sent, and Twilio's delivery reports."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from messaging import callbacks, sending, stats
+from messaging.models import Message
+
+from ..body import FORM, JSON, read_payload
+from ..errors import APIError, validation_error
+from ..responses import MAX_PAGE, no_content, ok, paginate
+from ..schemas import AUTH_ERRORS, MessageListOut, SendIn, SendOut, StatsOut, errors
+from ..security import auth
+
+router = Router(tags=["sms"])
+_PERIOD = re.compile(r"^([1-9][0-9]?)d$")
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+
+
+class StatsQuery(Schema):
+    period: str = Field("7d", max_length=4, description="1d to 90d")
+
+
+def _form_too(schema_ref: str) -> dict:
+    """OpenAPI: this endpoint also takes the same fields as a form body."""
+    return {"requestBody": {"content": {FORM: {"schema": {"$ref": schema_ref}}}}}
+
+
+@router.post("/sms/send", url_name="sms_send", auth=auth("sms:send"),
+             response={202: SendOut, **errors(*AUTH_ERRORS)},
+             openapi_extra=_form_too("#/components/schemas/SendIn"),
+             summary="Send an SMS to one or more E.164 numbers")
+def sms_send(request, payload: SendIn):
+    outgoing = sending.validate(payload.to, payload.message, payload.sender_id or "")
+    if outgoing.errors:
+        raise validation_error(outgoing.errors, _("Nothing was sent: %(fields)s not right.")
+                               % {"fields": ", ".join(sorted(outgoing.errors))})
+    principal = request.auth
+    key_id = principal.key.lookup_id if principal.key is not None else ""
+    messages = sending.send_messages(principal.user, outgoing, key_id=key_id)
+    return ok({"messages": [{"id": m.pk, "to": m.to, "status": m.status} for m in messages]},
+              status=202)
+
+
+@router.get("/sms/messages", auth=auth("sms:read"),
+            response={200: MessageListOut, **errors(*AUTH_ERRORS)},
+            summary="The account's messages, newest first, 25 a page")
+def sms_messages(request, query: Query[PageQuery]):
+    items, page = paginate(Message.objects.filter(user=request.auth.user), query.page)
+    return ok({"messages": [m.to_api_dict() for m in items], **page})
+
+
+@router.get("/sms/stats", auth=auth("sms:read"), response={200: StatsOut, **errors(*AUTH_ERRORS)},
+            summary="Sent and failed messages by day")
+def sms_stats(request, query: Query[StatsQuery]):
+    match = _PERIOD.match(query.period)
+    days = int(match.group(1)) if match else 0
+    if not 1 <= days <= 90:
+        raise validation_error({"period": [_("Use 1d to 90d, e.g. 7d.")]})
+    return ok({"period": f"{days}d", **stats.by_day(request.auth.user, days)})
+
+
+@router.post("/sms/status", url_name="sms_status", auth=None,
+             response={204: None, **errors(400, 403, 413, 415)},
+             openapi_extra={"requestBody": {"content": {FORM: {"schema": {"type": "object"}}}}},
+             summary="Delivery reports from Twilio (X-Twilio-Signature required)")
+def sms_status(request):
+    """Twilio's status callback. Refused with 403 unless the Twilio SDK's request
+    validator accepts its X-Twilio-Signature for this URL and these fields."""
+    payload = read_payload(request)
+    params = request.POST if payload.kind == "form" else {}
+    if payload.kind == "json":
+        raise APIError("UNSUPPORTED_MEDIA_TYPE", _("Send the body as %(types)s.")
+                       % {"types": FORM})
+    url = settings.SMS_STATUS_CALLBACK_URL
+    query = request.META.get("QUERY_STRING", "")
+    if query and "?" not in url:
+        url = f"{url}?{query}"
+    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
+    if not callbacks.signature_valid(url, params, signature):
+        raise APIError("FORBIDDEN", _("This request is not signed by Twilio."))
+    callbacks.apply_status(str(params.get("MessageSid", "")), str(params.get("MessageStatus", "")),
+                           str(params.get("ErrorCode", "")))
+    return no_content()
+
+
+__all__ = ["router", "JSON"]

@@ -1,0 +1,194 @@
+"""The API's request and response schemas (what the OpenAPI document shows)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from ..models import MAX_GRACE_SECONDS
+
+
+class ErrorDetail(Schema):
+    code: str = Field(examples=["VALIDATION_ERROR"])
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class ErrorOut(Schema):
+    status: Literal[False]
+    error: ErrorDetail
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    return {status: ErrorOut for status in statuses}
+
+
+# Every authenticated endpoint may answer these besides its own.
+AUTH_ERRORS = (400, 401, 403, 413, 415, 429)
+
+
+class OkOut(Schema):
+    status: Literal[True]
+
+
+class WhitelistEntryOut(Schema):
+    id: int
+    value: str
+    label: str
+
+
+class KeyOut(Schema):
+    id: str
+    description: str
+    type: Literal["default", "zoho_crm", "cloud"]
+    masked: str
+    scopes: list[str]
+    signing: bool
+    state: Literal["active", "revoked", "replaced", "expired"]
+    created_at: str
+    expires_at: str | None
+    last_used_at: str | None
+    times_used: int
+    last_ip: str | None
+    locked_ip: str | None
+    whitelist: list[WhitelistEntryOut]
+
+
+class KeyListOut(Schema):
+    status: Literal[True]
+    keys: list[KeyOut]
+    page: int
+    pages: int
+    total: int
+
+
+class OneKeyOut(Schema):
+    status: Literal[True]
+    key: KeyOut
+
+
+class CreatedKeyOut(Schema):
+    status: Literal[True]
+    key: KeyOut
+    api_key: str
+    signing_secret: str | None = Field(None, description="Only when signing is on.")
+
+
+class CreateKeyIn(Schema):
+    description: str = Field(max_length=200)
+    type: Literal["default", "zoho_crm", "cloud"] = "default"
+    scopes: list[str] | None = Field(None, description="Default: all scopes.")
+    expires_at: str | None = Field(None, description="A date (YYYY-MM-DD) or ISO 8601 time.")
+    signing: bool = False
+
+
+class RegenerateIn(Schema):
+    grace_seconds: int = Field(0, ge=0, le=MAX_GRACE_SECONDS)
+
+
+class WhitelistIn(Schema):
+    value: str = Field(max_length=100, examples=["203.0.113.7", "2001:db8::/32"])
+    label: str = Field("", max_length=100)
+
+
+class EntryOut(Schema):
+    status: Literal[True]
+    entry: WhitelistEntryOut
+
+
+class MeUser(Schema):
+    username: str
+    email: str
+    two_factor: bool
+
+
+class MeKey(Schema):
+    id: str
+    scopes: list[str]
+
+
+class MeOut(Schema):
+    status: Literal[True]
+    user: MeUser
+    key: MeKey | None
+
+
+class LoginIn(Schema):
+    login: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=4096)
+    otp: str | None = Field(None, max_length=64)
+
+
+class TokenOut(Schema):
+    status: Literal[True]
+    token: str
+    expires_in: int
+
+
+class SendIn(Schema):
+    to: list[str] | str = Field(
+        description="E.164 numbers: a list, or (in a form body) repeated or comma-separated.",
+        examples=[["+14155551234"]],
+    )
+    message: str
+    sender_id: str | None = None
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _split(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            parts = []
+            for item in value:
+                if isinstance(item, str) and "," in item:
+                    parts += [p.strip() for p in item.split(",") if p.strip()]
+                else:
+                    parts.append(item)
+            return parts
+        return value
+
+
+class SentMessageOut(Schema):
+    id: int
+    to: str
+    status: str
+
+
+class SendOut(Schema):
+    status: Literal[True]
+    messages: list[SentMessageOut]
+
+
+class MessageOut(Schema):
+    id: int
+    to: str
+    message: str
+    sender_id: str | None
+    status: str
+    created_at: str
+    updated_at: str
+
+
+class MessageListOut(Schema):
+    status: Literal[True]
+    messages: list[MessageOut]
+    page: int
+    pages: int
+    total: int
+
+
+class DayOut(Schema):
+    date: str
+    sent: int
+    failed: int
+
+
+class StatsOut(Schema):
+    status: Literal[True]
+    period: str
+    sent: int
+    failed: int
+    by_day: list[DayOut]

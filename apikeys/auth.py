@@ -1,0 +1,165 @@
+"""Authenticating an API request: the one place that reads credentials off a request.
+
+A request authenticates in exactly one way (API.md): `X-API-Key`, the legacy `apiKey`
+header, `smsUser` + `smsKey` in the body (in a query string only when
+API_ALLOW_KEY_IN_QUERY is on), or `Authorization: Bearer <JWT>`. Keys go through the key
+check of `apikeys.checks` (format, state, HMAC, IP, scope, rate limit, counting); tokens
+through `apikeys.api.tokens`. Every refusal is an `APIError` in the API's error shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.encoding import escape_uri_path
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from portal import ratelimit
+from portal.clientip import client_ip
+from security.events import record
+from security.models import EventType
+from security.whitelists import ip_allowed
+
+from . import keyformat
+from .api.body import read_payload
+from .api.errors import APIError
+from .api.tokens import user_for
+from .checks import check_key
+from .models import SCOPES, APIKey
+from .signing import SignedRequest
+
+# Query-string parameters that carry a credential. Lower-cased for the comparison.
+KEY_PARAMS = {"smsuser", "smskey"}
+NEVER_IN_QUERY = {"apikey", "api_key", "x-api-key", "key", "password", "userid", "token",
+                  "access_token", "otp"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: the account, and the key when a key was used."""
+
+    user: User
+    key: APIKey | None
+    scopes: tuple[str, ...]
+
+    @property
+    def via_token(self) -> bool:
+        return self.key is None
+
+
+def raw_path(request: HttpRequest) -> str:
+    """The path exactly as sent on the request line, still percent-encoded, no query."""
+    uri = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
+    if uri:
+        if "://" in uri.split("?", 1)[0]:  # an absolute-form request target
+            uri = "/" + uri.split("://", 1)[1].partition("/")[2]
+        return uri.split("?", 1)[0].split("#", 1)[0]
+    return escape_uri_path(request.path)
+
+
+def signed_request(request: HttpRequest, body: bytes) -> SignedRequest:
+    return SignedRequest(
+        method=request.method or "GET",
+        path=raw_path(request),
+        timestamp=request.META.get("HTTP_X_TIMESTAMP"),
+        signature=request.META.get("HTTP_X_SIGNATURE"),
+        body=body,
+    )
+
+
+def refuse_credentials_in_query(request: HttpRequest, *, allow_key_params: bool) -> None:
+    names = {name.lower() for name in request.GET}
+    allowed = KEY_PARAMS if allow_key_params else set()
+    if names & (KEY_PARAMS | NEVER_IN_QUERY) - allowed:
+        raise APIError(
+            "KEY_IN_URL",
+            _("Credentials in the address end up in logs and are refused. Send the key in "
+              "the X-API-Key header (or smsUser/smsKey in the request body) and make a new "
+              "key: this one may have leaked."),
+        )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def authenticate(request: HttpRequest, scope: str | None = None) -> Principal:
+    """Authenticate `request` for an endpoint that needs `scope` (None: any)."""
+    allow_query = settings.API_ALLOW_KEY_IN_QUERY
+    refuse_credentials_in_query(request, allow_key_params=allow_query)
+    payload = read_payload(request)
+    fields = payload.fields()
+    if allow_query and not fields.keys() & {"smsUser", "smsKey"}:
+        fields = {k: request.GET.get(k) for k in ("smsUser", "smsKey") if k in request.GET}
+
+    ways = []
+    meta = request.META
+    if "HTTP_X_API_KEY" in meta:
+        ways.append(("key", meta["HTTP_X_API_KEY"], None))
+    if "HTTP_APIKEY" in meta:
+        ways.append(("key", meta["HTTP_APIKEY"], None))
+    if "smsUser" in fields or "smsKey" in fields:
+        ways.append(("key", _text(fields.get("smsKey")) or "", _text(fields.get("smsUser"))
+                     or ""))
+    authorization = meta.get("HTTP_AUTHORIZATION", "")
+    if authorization[:7].lower() == "bearer ":
+        ways.append(("token", authorization[7:].strip(), None))
+
+    if not ways:
+        raise APIError("AUTH_REQUIRED", _("Authenticate with an API key (X-API-Key header) "
+                                          "or a token (Authorization: Bearer)."))
+    if len(ways) > 1:
+        raise APIError("VALIDATION_ERROR", _("Authenticate in exactly one way: one key header, "
+                                             "smsUser/smsKey, or one token."))
+    kind, credential, username = ways[0]
+    if kind == "token":
+        return _token_principal(request, credential)
+    return _key_principal(request, credential, scope, username, payload.raw)
+
+
+def _key_principal(request: HttpRequest, raw_key: str, scope: str | None,
+                   username: str | None, body: bytes) -> Principal:
+    if username is not None and not owner_matches(raw_key, username):
+        raise APIError("INVALID_API_KEY", _("The API key is not valid."))
+    result = check_key(raw_key, ip=client_ip(request), scope=scope,
+                       signed=signed_request(request, body), request=request)
+    if not result.ok:
+        refusal = result.refusal
+        raise APIError(refusal.code, str(refusal.message), status=refusal.status,
+                       retry_after=refusal.retry_after or None)
+    key = result.key
+    return Principal(user=key.user, key=key, scopes=tuple(key.effective_scopes()))
+
+
+def owner_matches(raw_key: str, username: str) -> bool:
+    """Is `username` the owner of the key (smsUser)? False for a malformed key.
+
+    Asked before the key check so that a request with the wrong smsUser is not counted as a
+    use. One indexed read; a key that does not parse reads nothing.
+    """
+    parsed = keyformat.parse(raw_key)
+    if parsed is None:
+        return True  # the key check refuses it, with the right code
+    owner = (APIKey.objects.filter(lookup_id=parsed.lookup_id)
+             .values_list("user__username", flat=True).first())
+    return owner is None or owner == username
+
+
+def _token_principal(request: HttpRequest, token: str) -> Principal:
+    user = user_for(token)
+    if user is None:
+        raise APIError("INVALID_TOKEN", _("The token is not valid or has expired. Sign in "
+                                          "again with POST /api/v1/user/auth."))
+    ip = client_ip(request)
+    if not ip_allowed(user.pk, "api", ip):
+        record(request, EventType.REQUEST_BLOCKED, user=user, surface="api", via="token")
+        raise APIError("IP_NOT_ALLOWED", _("Your account's API whitelist does not include "
+                                           "%(ip)s.") % {"ip": ip})
+    limit = ratelimit.hit(f"api-token:{user.pk}", settings.API_TOKEN_RATE_LIMIT_PER_MINUTE, 60)
+    if not limit.allowed:
+        raise APIError("RATE_LIMITED", _("Too many requests; slow down."),
+                       retry_after=limit.retry_after)
+    return Principal(user=user, key=None, scopes=tuple(SCOPES))
