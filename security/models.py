@@ -37,6 +37,11 @@ class EventType(models.TextChoices):
     REQUEST_BLOCKED = "request.blocked", _("Request blocked by IP")
     SESSION_ENDED = "session.ended", _("Session signed out")
     NEW_DEVICE = "device.new", _("Sign-in from a new device")
+    SUBUSER_INVITED = "subuser.invited", _("Sub-user invited")
+    SUBUSER_CHANGED = "subuser.changed", _("Sub-user changed")
+    SUBUSER_SUSPENDED = "subuser.suspended", _("Sub-user suspended")
+    SUBUSER_DELETED = "subuser.deleted", _("Sub-user deleted")
+    PERMISSION_DENIED = "permission.denied", _("Access refused (permission)")
     BROWSER_REMEMBERED = "browser.remembered", _("Browser remembered (no code for 30 days)")
     BROWSER_FORGOTTEN = "browser.forgotten", _("Remembered browser forgotten")
 
