@@ -1,0 +1,103 @@
+"""Operators' view of API keys: find a key, see its use, revoke it, set its rate limit.
+
+Keys are not added or deleted here: a key's secret is shown only to its owner, and a row
+kept after revocation is what recognises a dead key used again. Revoking goes through the
+same flow as the owner's "Delete" (event and e-mail included).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import flows, keyformat
+from .models import APIKey, KeyWhitelistEntry
+
+
+class KeyWhitelistInline(admin.TabularInline):
+    model = KeyWhitelistEntry
+    extra = 0
+    fields = ("value", "label", "created")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = _("expiry")
+    parameter_name = "expiry"
+
+    def lookups(self, request, model_admin):
+        return [("expired", _("Expired")), ("expires", _("Expires later")),
+                ("never", _("Never expires"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now)
+        if self.value() == "expires":
+            return queryset.filter(expires_at__gt=now)
+        if self.value() == "never":
+            return queryset.filter(expires_at__isnull=True)
+        return queryset
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(admin.ModelAdmin):
+    list_display = ("masked_key", "user", "description", "type", "state_shown", "last_used_at",
+                    "times_used", "locked_ip", "created_at")
+    list_select_related = ("user",)
+    list_filter = ("type", "state", ExpiryFilter, "signing", "created_at")
+    search_fields = ("user__username", "user__email", "lookup_id", "description")
+    search_help_text = _("Username, e-mail, description, or the start of the key as shown in "
+                         "lists (e.g. sk_live_AbCd).")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    inlines = [KeyWhitelistInline]
+    actions = ["revoke_keys"]
+    fields = ("user", "masked_key", "lookup_id", "description", "type", "scopes", "signing",
+              "state_shown", "created_at", "expires_at", "revoked_at", "grace_until",
+              "replaced_by", "last_used_at", "times_used", "last_ip", "locked_ip",
+              "rate_limit_per_minute")
+    # Only the rate limit is the operators' to change; everything else is the owner's.
+    readonly_fields = tuple(f for f in fields if f != "rate_limit_per_minute")
+
+    @admin.display(description=_("key"), ordering="lookup_id")
+    def masked_key(self, key: APIKey) -> str:
+        return key.masked
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_shown(self, key: APIKey) -> str:
+        state = key.effective_state()
+        return _("Expired") if state == "expired" else APIKey.State(state).label
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        prefix = settings.API_KEY_PREFIX
+        if term.startswith(prefix):  # "sk_live_AbCd" or the masked "sk_live_AbCd...wxyz"
+            start, _dots, last4 = term[len(prefix):].partition("...")
+            # Only the public id part counts (a whole key pasted in is found by its id).
+            start = start[: keyformat.LOOKUP_LENGTH]
+            found = queryset.filter(lookup_id__startswith=start) if start else queryset
+            if last4:
+                found = found.filter(last4=last4)
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.action(description=_("Revoke the selected keys (they stop working at once)"))
+    def revoke_keys(self, request, queryset):
+        revoked = 0
+        for key in queryset.select_related("user").filter(~Q(state=APIKey.State.REVOKED)):
+            revoked += flows.revoke_key(request, key)
+        messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
