@@ -128,6 +128,11 @@ class CreateKeyForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
         self.fields["expires_at"].time_zone = getattr(user, "time_zone", "UTC") or "UTC"
+        # No escalation: a sub-user is offered, and may choose, only what it holds itself.
+        allowed = user.allowed_scopes() if hasattr(user, "allowed_scopes") else list(SCOPES)
+        scopes = self.fields["scopes"]
+        scopes.choices = [(s, label) for s, label in scopes.choices if s in allowed]
+        scopes.initial = [s for s in SCOPES if s in allowed]
 
     def type_options(self) -> list[dict]:
         """The type radio buttons with their help texts, for the page."""

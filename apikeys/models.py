@@ -132,10 +132,20 @@ class APIKey(models.Model):
                 and now < self.grace_until)
 
     def effective_scopes(self) -> list[str]:
-        """Zoho CRM keys have the operators' Zoho scopes, whatever was stored at creation."""
+        """What the key may do now.
+
+        Zoho CRM keys have the operators' Zoho scopes, whatever was stored at creation. A
+        sub-user's key never has more than its permissions grant today, so a permission
+        taken away applies to its keys on their next request.
+        """
         if self.type == self.Type.ZOHO_CRM:
-            return [s for s in settings.ZOHO_CRM_SCOPES if s in SCOPES]
-        return [s for s in SCOPES if s in (self.scopes or [])]
+            chosen = set(settings.ZOHO_CRM_SCOPES)
+        else:
+            chosen = set(self.scopes or [])
+        allowed = getattr(self.user, "allowed_scopes", None)
+        if allowed is not None:
+            chosen &= set(allowed())
+        return [s for s in SCOPES if s in chosen]
 
     def rate_limit(self) -> int:
         return self.rate_limit_per_minute or settings.API_KEY_RATE_LIMIT_PER_MINUTE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import fresh_proof_required
+from accounts.decorators import fresh_proof_required, permission_required
+from accounts.models import Permission
 
 from . import flows
 from .chart import usage_chart
@@ -21,6 +21,8 @@ from .forms import CreateKeyForm, RegenerateForm, WhitelistEntryForm
 from .models import APIKey, KeyWhitelistEntry
 
 PER_PAGE = 25
+# Sub-users reach these pages only with the "Manage API keys" permission (owners always).
+manage_keys = permission_required(Permission.MANAGE_KEYS)
 
 
 def _own_key(request: HttpRequest, key_id: str) -> APIKey:
@@ -40,7 +42,7 @@ def pager(page: Page) -> dict:
             "start": page.start_index(), "end": page.end_index()}
 
 
-@login_required
+@manage_keys
 def key_list(request: HttpRequest) -> HttpResponse:
     keys = (APIKey.objects.listed().filter(user=request.user).select_related("user")
             .order_by("-created_at", "-id"))
@@ -57,6 +59,7 @@ def _show_once(request: HttpRequest, created: flows.Created, regenerated: bool) 
     return response
 
 
+@manage_keys
 @fresh_proof_required
 @never_cache
 def key_new(request: HttpRequest) -> HttpResponse:
@@ -83,12 +86,13 @@ def _detail(request: HttpRequest, key: APIKey, *, whitelist_form=None, regenerat
     return render(request, "apikeys/detail.html", context, status=status)
 
 
-@login_required
+@manage_keys
 def key_detail(request: HttpRequest, key_id: str) -> HttpResponse:
     return _detail(request, _own_key(request, key_id))
 
 
 @require_POST
+@manage_keys
 @fresh_proof_required
 @never_cache
 def key_regenerate(request: HttpRequest, key_id: str) -> HttpResponse:
@@ -104,6 +108,7 @@ def key_regenerate(request: HttpRequest, key_id: str) -> HttpResponse:
     return _show_once(request, created, regenerated=True)
 
 
+@manage_keys
 @fresh_proof_required
 def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
     key = _own_key(request, key_id)
@@ -117,6 +122,7 @@ def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
 
 
 @require_POST
+@manage_keys
 @fresh_proof_required
 def whitelist_add(request: HttpRequest, key_id: str) -> HttpResponse:
     key = _own_key(request, key_id)
@@ -134,6 +140,7 @@ def whitelist_add(request: HttpRequest, key_id: str) -> HttpResponse:
 
 
 @require_POST
+@manage_keys
 @fresh_proof_required
 def whitelist_remove(request: HttpRequest, key_id: str, entry_id: int) -> HttpResponse:
     key = _own_key(request, key_id)
