@@ -157,7 +157,8 @@ def current_record_id(request: HttpRequest) -> int | None:
     return request.session.get(RECORD)
 
 
-def _end(rows) -> int:
+def end_rows(rows) -> int:
+    """End these sessions: deleted from the session store, and their rows."""
     store = _store()
     keys = [row.session_key for row in rows]
     for key in keys:
@@ -168,7 +169,7 @@ def _end(rows) -> int:
 
 def sign_out_session(request: HttpRequest, row: UserSession) -> None:
     """End one of the user's sessions (deleted from the session store: it is over at once)."""
-    _end([row])
+    end_rows([row])
     record(request, EventType.SESSION_ENDED, user=row.user, scope="one", session=row.pk,
            browser=row.browser, os=row.os)
 
@@ -176,7 +177,8 @@ def sign_out_session(request: HttpRequest, row: UserSession) -> None:
 def sign_out_other_sessions(request: HttpRequest) -> int:
     """End every session of the user but this one, and every issued API token (JWT)."""
     user = request.user
-    count = _end(list(UserSession.objects.filter(user=user).exclude(pk=current_record_id(request))))
+    others = UserSession.objects.filter(user=user).exclude(pk=current_record_id(request))
+    count = end_rows(list(others))
     _raise_epoch(request, user)
     record(request, EventType.SESSION_ENDED, user=user, scope="all_others", count=count)
     return count
@@ -200,4 +202,4 @@ def after_password_change(request: HttpRequest, user) -> None:
         )
         user.refresh_from_db(fields=["token_epoch"])
         request.session[EPOCH] = user.token_epoch
-    _end(list(UserSession.objects.filter(user=user).exclude(pk=current)))
+    end_rows(list(UserSession.objects.filter(user=user).exclude(pk=current)))

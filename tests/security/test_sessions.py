@@ -220,3 +220,22 @@ class TestPasswordChange:
         assert response.status_code == 302
         assert not UserSession.objects.filter(user=alice).exists()
         assert alice_browser.get("/dashboard/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_prune_sessions_deletes_only_run_out_rows_and_browsers(alice, alice_browser):
+    from django.core.management import call_command
+
+    from security.models import RememberedBrowser
+
+    old = timezone.now() - timedelta(hours=13)
+    stale = UserSession.objects.create(user=alice, session_key="stale", signed_in_at=old,
+                                       last_activity=old)
+    RememberedBrowser.objects.create(user=alice, token_hash="0" * 64, expires_at=old)
+    live = RememberedBrowser.objects.create(user=alice, token_hash="1" * 64,
+                                            expires_at=timezone.now() + timedelta(days=1))
+    call_command("prune_sessions")
+    assert not UserSession.objects.filter(pk=stale.pk).exists()
+    assert UserSession.objects.filter(session_key=alice_browser.session.session_key).exists()
+    assert list(RememberedBrowser.objects.all()) == [live]
+    assert alice_browser.get("/dashboard/").status_code == 200
