@@ -21,6 +21,7 @@ class WhitelistEntryForm(forms.Form):
     value = forms.CharField(
         label=_("Address or range"),
         max_length=200,
+        error_messages={"required": _("Enter an IP address or a range.")},
         help_text=_("An IPv4 or IPv6 address (203.0.113.7, 2001:db8::1) or a range in CIDR "
                     "notation (203.0.113.0/24, 2001:db8::/32)."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
