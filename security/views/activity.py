@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from .. import activity
+from .. import activity, useragent
 from ..forms import ActivityFilterForm
 
 PER_PAGE = 25
@@ -27,7 +27,11 @@ def activity_page(request: HttpRequest) -> HttpResponse:
     events = activity.events_for(request.user, form.cleaned_data["type"])
     if form.cleaned_data["format"] == "csv":
         return activity.csv_response(events)
-    context["page"] = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for event in page.object_list:  # "Firefox 128 · Linux" reads better than the raw header
+        event.agent = useragent.describe(event.user_agent)
+    context["page"] = page
     kind = form.cleaned_data["type"]
     context["filter_query"] = urlencode({"type": kind}) + "&" if kind else ""
     return render(request, "security/activity.html", context)
