@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from portal.ipnets import ip_in
 
+from .api import counting
 from .models import APIKey, KeyUsageDay
 
 
@@ -43,18 +44,21 @@ def count_use(key: APIKey, ip: str) -> bool:
     """Count one accepted request of `key` from `ip`. False: the IP lock went to another IP.
 
     Times Used goes up by exactly one (F(), in the database), Last Used and the last IP are
-    set, and today's (UTC) KeyUsageDay goes up by one.
+    set, and today's (UTC) KeyUsageDay goes up by one. In a server worker (gunicorn.conf.py)
+    these counters are added up in memory and written at least once a second, one UPDATE per
+    key (apikeys.api.counting); the IP lock above is always decided at once.
     """
     if not lock_first_ip(key, ip):
         return False
     now = timezone.now()
-    APIKey.objects.filter(pk=key.pk).update(
-        times_used=F("times_used") + 1, last_used_at=now, last_ip=ip
-    )
+    if not counting.add(key.pk, now, ip):
+        APIKey.objects.filter(pk=key.pk).update(
+            times_used=F("times_used") + 1, last_used_at=now, last_ip=ip
+        )
+        add_usage(key.pk, now.date(), 1)
     key.times_used += 1
     key.last_used_at = now
     key.last_ip = ip
-    add_usage(key.pk, now.date(), 1)
     return True
 
 

@@ -115,16 +115,20 @@ def flush() -> int:
         return 0
     try:
         with transaction.atomic():
+            ip_field = APIKey._meta.get_field("last_ip")
+            time_field = APIKey._meta.get_field("last_used_at")
             for key_id, pending in keys.items():
-                when = Value(pending.last_used_at)
+                when = Value(pending.last_used_at, output_field=time_field)
                 APIKey.objects.filter(pk=key_id).update(
                     times_used=F("times_used") + pending.count,
                     # Another worker may have written a later use already: keep the latest.
                     last_ip=Case(
                         When(last_used_at__gt=pending.last_used_at, then=F("last_ip")),
-                        default=Value(pending.last_ip),
+                        default=Value(pending.last_ip, output_field=ip_field),
+                        output_field=ip_field,
                     ),
-                    last_used_at=Greatest(Coalesce(F("last_used_at"), when), when),
+                    last_used_at=Greatest(Coalesce(F("last_used_at"), when), when,
+                                          output_field=time_field),
                 )
             for (key_id, day), count in days.items():
                 add_usage(key_id, day, count)

@@ -1,0 +1,54 @@
+"""The in-process cost of checking a key: `python -m bench.keycheck KEY [--sync] [-n N]`.
+
+Calls `apikeys.checks.check_key` N times for one good key (with thousands of others in
+the table) and prints the median and p99 in microseconds. By default the process counts
+uses the way a server worker does (aggregated, apikeys.api.counting); `--sync` writes each
+use at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import django
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("key")
+    parser.add_argument("-n", type=int, default=5000)
+    parser.add_argument("--sync", action="store_true")
+    args = parser.parse_args()
+    django.setup()
+
+    from apikeys.api import counting
+    from apikeys.checks import check_key
+    from apikeys.models import APIKey
+
+    # As a server worker does (gunicorn.conf.py), whatever API_USAGE_FLUSH_SECONDS says.
+    aggregated = False if args.sync else counting.start(interval=1.0)
+    for _ in range(200):  # warm up: connections, caches, imports
+        check_key(args.key, ip="127.0.0.1", scope="sms:send")
+    timings = []
+    for _ in range(args.n):
+        started = time.perf_counter_ns()
+        result = check_key(args.key, ip="127.0.0.1", scope="sms:send")
+        timings.append(time.perf_counter_ns() - started)
+        if not result.ok:
+            raise SystemExit(f"refused: {result.refusal.code}")
+    counting.stop()
+    timings.sort()
+    print(json.dumps({
+        "median_us": round(statistics.median(timings) / 1000, 1),
+        "p99_us": round(timings[int(len(timings) * 0.99) - 1] / 1000, 1),
+        "checks": args.n,
+        "keys_in_table": APIKey.objects.count(),
+        "counting": "aggregated" if aggregated else "sync",
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The API benchmark (`make bench`): one JSON line per case.
+
+Starts gunicorn (2 sync workers) on 127.0.0.1 against a fresh SQLite database (PostgreSQL
+when DATABASE_URL is set; Redis for the cache when REDIS_URL is set), with 10,000 keys in
+the table, and drives a bounded load from a separate process (bench/load.py) for:
+
+  a  GET /api/v1/health, no authentication
+  b  GET /api/v1/me with X-API-Key
+  c  GET /api/v1/me with X-API-Key and HMAC signing
+  d  POST /api/v1/sms/send with X-API-Key (locmem SMS backend)
+
+then prints the ratio of (b) to (a), the in-process cost of a key check, and whether Times
+Used equals the number of 2xx answers: 2.5 s after the load (lag) and after a graceful
+stop. By default it runs twice: with usage counts written on every request ("sync", the
+"before") and aggregated in each worker ("aggregated", the "after"); --counting picks one.
+
+The machine is shared and noisy: compare ratios from one run, not absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.server import PYTHON, ROOT, make_site, start_server  # noqa: E402
+
+CASES = [
+    ("a", "GET /api/v1/health (no auth)", {"method": "GET", "path": "/api/v1/health"}),
+    ("b", "GET /api/v1/me X-API-Key", {"method": "GET", "path": "/api/v1/me"}),
+    ("c", "GET /api/v1/me X-API-Key + HMAC", {"method": "GET", "path": "/api/v1/me",
+                                             "sign": True}),
+    ("d", "POST /api/v1/sms/send X-API-Key (locmem)", {
+        "method": "POST", "path": "/api/v1/sms/send",
+        "body": json.dumps({"to": ["+14155551234"], "message": "Benchmark"})}),
+]
+
+
+def emit(line: dict) -> None:
+    print(json.dumps(line), flush=True)
+
+
+def load(url: str, spec: dict, args) -> dict:
+    spec = {"url": url, "connections": args.connections, "duration": args.duration,
+            "max_requests": args.max_requests, **spec}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(spec, handle)
+    try:
+        out = subprocess.run([PYTHON, "-m", "bench.load", handle.name], cwd=ROOT,  # noqa: S603
+                             capture_output=True, text=True, check=True,
+                             timeout=args.duration + 120).stdout
+    finally:
+        os.unlink(handle.name)
+    return json.loads(out)
+
+
+def run_mode(counting: str, args, key_checks: bool) -> None:
+    flush = "1" if counting == "aggregated" else "0"
+    site = make_site({"API_USAGE_FLUSH_SECONDS": flush}, suffix="bench")
+    try:
+        seeded = site.script("bench.seed", "--filler", str(args.keys), "--cloud", "3",
+                             "--signing", str(args.signing_keys))
+        keys = seeded["keys"]
+        for sync in ((True, False) if key_checks else ()):
+            check = site.script("bench.keycheck", keys["cloud"][2]["key"], "-n",
+                                str(args.checks), *(["--sync"] if sync else []))
+            emit({"case": "key_check_in_process", "counting": check["counting"],
+                  "median_us": check["median_us"], "p99_us": check["p99_us"],
+                  "checks": check["checks"], "keys_in_table": check["keys_in_table"],
+                  "engine": site.engine, "goal_us": 100})
+        server = start_server(site, workers=2)
+        expected: dict[str, int] = {}
+        results = {}
+        try:
+            # Warm both workers up (imports, connections) before measuring.
+            load(server.url, {"method": "GET", "path": "/api/v1/health", "duration": 1,
+                              "max_requests": 300}, args)
+            for name, label, spec in CASES:
+                case_keys = {"b": keys["cloud"][:1], "c": keys["signing"],
+                             "d": keys["cloud"][1:2]}.get(name, [])
+                result = load(server.url, {**spec, "keys": case_keys}, args)
+                results[name] = result
+                for key_id, ok in result["ok_by_key"].items():
+                    if key_id:
+                        expected[key_id] = expected.get(key_id, 0) + ok
+                emit({"case": name, "what": label, "counting": counting,
+                      "engine": site.engine, "rps": result["rps"], "p50_ms": result["p50_ms"],
+                      "p99_ms": result["p99_ms"], "errors": result["errors"],
+                      "requests": result["requests"], "connections": args.connections,
+                      "status": result["status"]})
+            emit({"case": "ratio_b_to_a", "counting": counting, "engine": site.engine,
+                  "value": round(results["b"]["rps"] / results["a"]["rps"], 3), "goal": 0.85})
+            time.sleep(2.5)
+            emit(_compare("times_used_2.5s_after_load", counting, site, expected))
+        finally:
+            server.stop()
+        emit(_compare("times_used_after_graceful_stop", counting, site, expected))
+    finally:
+        site.close()
+
+
+def _compare(case: str, counting: str, site, expected: dict[str, int]) -> dict:
+    counts = site.script("bench.counts", *expected)["times_used"]
+    total_ok = sum(expected.values())
+    total_used = sum(v or 0 for v in counts.values())
+    return {"case": case, "counting": counting, "two_xx": total_ok, "times_used": total_used,
+            "equal": counts == expected}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--counting", choices=["both", "sync", "aggregated"], default="both")
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per case")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--keys", type=int, default=10_000, help="filler keys in the table")
+    parser.add_argument("--signing-keys", type=int, default=20)
+    parser.add_argument("--checks", type=int, default=5000)
+    args = parser.parse_args()
+    modes = ["sync", "aggregated"] if args.counting == "both" else [args.counting]
+    for n, mode in enumerate(modes):
+        run_mode(mode, args, key_checks=n == 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Aggregated usage counting (apikeys.api.counting): exact once flushed, never a lagged IP
+lock or refusal, synchronous in a process that did not start it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from apikeys import flows
+from apikeys.api import counting
+from apikeys.checks import check_key
+from apikeys.models import APIKey, KeyUsageDay
+
+from .conftest import call, times_used
+
+
+@pytest.fixture
+def aggregating():
+    # A long interval: the test decides when to flush (the timer is tested in bench/ and
+    # the gunicorn tests, where a real worker flushes on its own).
+    assert counting.start(interval=3600)
+    yield
+    counting.stop()
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_uses_are_counted_in_memory_and_written_exactly_on_flush(key, aggregating):
+    for _ in range(5):
+        assert check_key(key.full_key, ip="198.51.100.1").ok
+    assert times_used(key) == 0 and counting.pending_uses() == 5
+    assert counting.flush() == 5
+    row = APIKey.objects.get(pk=key.key.pk)
+    assert row.times_used == 5 and row.last_ip == "198.51.100.1" and row.last_used_at
+    assert KeyUsageDay.objects.get(key=row, date=timezone.now().date()).count == 5
+    assert counting.flush() == 0  # nothing twice
+
+
+def test_stopping_writes_what_is_pending(key):
+    counting.start(interval=3600)
+    check_key(key.full_key, ip="198.51.100.1")
+    counting.stop()
+    assert times_used(key) == 1 and not counting.active()
+
+
+def test_the_latest_use_wins_last_used_and_last_ip(key, aggregating):
+    later = timezone.now() + timedelta(seconds=30)
+    APIKey.objects.filter(pk=key.key.pk).update(last_used_at=later, last_ip="203.0.113.1")
+    check_key(key.full_key, ip="198.51.100.1")
+    counting.flush()
+    row = APIKey.objects.get(pk=key.key.pk)
+    # Another worker had written a later use: it stays.
+    assert (row.last_used_at, row.last_ip, row.times_used) == (later, "203.0.113.1", 1)
+
+
+def test_the_first_ip_lock_is_never_aggregated(make_key, aggregating):
+    created = make_key(type=APIKey.Type.DEFAULT)
+    assert check_key(created.full_key, ip="198.51.100.1").ok
+    assert APIKey.objects.get(pk=created.key.pk).locked_ip == "198.51.100.1"
+    refused = check_key(created.full_key, ip="198.51.100.2")
+    assert refused.refusal.code == "IP_NOT_ALLOWED"
+
+
+def test_a_revoked_key_is_refused_at_once_while_aggregating(client, key, aggregating):
+    assert call(client, "GET", "/api/v1/me", key=key.full_key).status_code == 200
+    flows.revoke_key(None, key.key)
+    assert call(client, "GET", "/api/v1/me", key=key.full_key).status_code == 401
+    counting.flush()
+    assert times_used(key) == 1
+
+
+def test_a_failed_write_keeps_the_counts_for_the_next_try(key, aggregating, monkeypatch):
+    check_key(key.full_key, ip="198.51.100.1")
+
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr("apikeys.usage.add_usage", unavailable)
+    assert counting.flush() == 0
+    assert times_used(key) == 0 and counting.pending_uses() == 1
+    monkeypatch.undo()
+    assert counting.flush() == 1
+    assert times_used(key) == 1
+
+
+def test_the_setting_can_turn_aggregation_off(key, settings):
+    settings.API_USAGE_FLUSH_SECONDS = 0
+    assert counting.start() is False
+    check_key(key.full_key, ip="198.51.100.1")
+    assert times_used(key) == 1
+
+
+def test_without_start_every_use_is_written_at_once(key):
+    assert not counting.active()
+    check_key(key.full_key, ip="198.51.100.1")
+    assert times_used(key) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_are_exact_under_concurrent_requests_against_a_live_server(live_server, key):
+    """N requests from several threads against a live server: + exactly N once flushed."""
+    import urllib.request
+
+    threads, per_thread = 6, 10
+    counting.start(interval=3600)
+    errors = []
+
+    def worker():
+        for _ in range(per_thread):
+            request = urllib.request.Request(  # noqa: S310 (the live server's http URL)
+                live_server.url + "/api/v1/me", headers={"X-API-Key": key.full_key})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                    if answer.status != 200:
+                        errors.append(answer.status)
+            except OSError as exc:
+                errors.append(exc)
+        connections.close_all()
+
+    try:
+        pool = [threading.Thread(target=worker) for _ in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join(timeout=120)
+    finally:
+        counting.stop()
+    assert not errors
+    assert times_used(key) == threads * per_thread
+
+
+def test_concurrent_adds_and_flushes_lose_nothing(key, aggregating):
+    now = timezone.now()
+    threads, per_thread = 8, 500
+
+    def adder():
+        for _ in range(per_thread):
+            counting.add(key.key.pk, now, "198.51.100.1")
+
+    pool = [threading.Thread(target=adder) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    written = 0
+    while any(thread.is_alive() for thread in pool):
+        written += counting.flush()
+    written += counting.flush()
+    assert written == threads * per_thread == times_used(key)
