@@ -239,3 +239,17 @@ def test_prune_sessions_deletes_only_run_out_rows_and_browsers(alice, alice_brow
     assert UserSession.objects.filter(session_key=alice_browser.session.session_key).exists()
     assert list(RememberedBrowser.objects.all()) == [live]
     assert alice_browser.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_sign_out_all_others_also_ends_an_issued_api_token(alice, alice_browser):
+    api = browser("203.0.113.30")
+    reply = api.post("/api/v1/user/auth", {"login": "alice", "password": PASSWORD},
+                     content_type="application/json")
+    assert reply.status_code == 200
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {reply.json()['token']}"}
+    assert api.get("/api/v1/me", **bearer).status_code == 200
+    alice_browser.post("/account/devices/sessions/sign-out-others/")
+    refused = api.get("/api/v1/me", **bearer)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "INVALID_TOKEN"
