@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -22,6 +24,12 @@ def _password_field(label, autocomplete="current-password", help_text=""):
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
         help_text=help_text,
     )
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Current password")
 
 
 class RegisterForm(UserCreationForm):
@@ -61,15 +69,45 @@ class LoginForm(forms.Form):
         return self.cleaned_data
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
+CODE_SHAPE = re.compile(r"^(\d{6}|[a-z0-9]{10})$")
+
+
+def _code_field(autofocus: bool = True, help_text=None) -> forms.CharField:
+    attrs = {"autocomplete": "one-time-code", "inputmode": "text"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
         label=_("Code"),
         max_length=32,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
-        ),
-        help_text=_("The 6-digit code from the SMS or your authenticator app, or a backup code."),
+        widget=forms.TextInput(attrs=attrs),
+        help_text=help_text if help_text is not None else _(
+            "The 6-digit code from the SMS or your authenticator app, or a backup code."),
     )
+
+
+class CodeForm(forms.Form):
+    code = _code_field()
+
+    def clean_code(self):
+        # A half-typed code is a typing slip, not a guess: it does not use up an attempt.
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+        if not CODE_SHAPE.match(code):
+            raise forms.ValidationError(
+                _("Enter the 6 digits of the code, or a backup code (10 letters and digits)."),
+                code="shape")
+        return code
+
+
+class SetupCodeForm(CodeForm):
+    """The code that confirms a new phone or app: 6 digits only."""
+
+    code = _code_field(help_text=_("The 6-digit code you just received or see in the app."))
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise forms.ValidationError(_("Enter the 6 digits of the code."), code="shape")
+        return code
 
 
 class ReauthForm(forms.Form):
@@ -96,7 +134,8 @@ class EnableSMSForm(ReauthForm):
 
 
 class DisableSecondFactorForm(ReauthForm):
-    code = CodeForm.base_fields["code"]
+    code = _code_field(autofocus=False)
+    clean_code = CodeForm.clean_code
 
 
 class ProfileForm(forms.ModelForm):
@@ -105,10 +144,10 @@ class ProfileForm(forms.ModelForm):
         choices=[(tz, tz) for tz in sorted(zoneinfo.available_timezones())],
     )
     session_idle_seconds = forms.TypedChoiceField(
-        label=_("Sign me out after"),
+        label=_("Sign me out after this long without activity"),
         choices=SESSION_IDLE_CHOICES,
         coerce=int,
-        help_text=_("of inactivity. Sessions also end 12 hours after sign-in, whatever this says."),
+        help_text=_("Sessions also end 12 hours after sign-in, whatever this says."),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from datetime import timedelta
 
@@ -130,12 +131,13 @@ class User(AbstractUser):
         return self.password_changed_at + timedelta(days=settings.PASSWORD_EXPIRY_DAYS)
 
     def password_days_left(self, now=None) -> int | None:
-        """Whole days until the password expires: never negative, never fractional."""
+        """Whole days until the password expires, counting a started day as a day (30 right
+        after a change, 1 on the last day): never negative, never fractional."""
         expires = self.password_expires_at
         if expires is None:
             return None
-        left = expires - (now or timezone.now())
-        return max(0, left.days)
+        seconds = (expires - (now or timezone.now())).total_seconds()
+        return max(0, math.ceil(seconds / 86400))
 
     def password_change_required(self, now=None) -> bool:
         if self.must_change_password:

@@ -97,11 +97,12 @@ def send_code(request: HttpRequest | None, device: SMSDevice, binding: str) -> S
     except SMSError as exc:
         device.expire_code()
         return SendResult(False, 0, str(exc))
-    record(request, EventType.CODE_SENT, user=device.user, phone=_masked(phone))
+    record(request, EventType.CODE_SENT, user=device.user, phone=masked_phone(phone))
     return SendResult(True)
 
 
-def _masked(phone: str) -> str:
+def masked_phone(phone: str) -> str:
+    """+40712345678 -> +40•••••••78: enough to recognise one's own number."""
     return phone[:3] + "•" * max(len(phone) - 5, 0) + phone[-2:]
 
 
@@ -118,6 +119,7 @@ class CodeResult(Enum):
     OK = "ok"
     WRONG = "wrong"
     LOCKED = "locked"  # too many wrong codes: the pending sign-in must start over
+    WAIT = "wait"  # the authenticator app's own back-off: try again in `retry_after` s
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Verification:
     result: CodeResult
     device: object | None = None
     remaining: int = 0
+    retry_after: int = 0
 
 
 def verify_code(
@@ -138,6 +141,11 @@ def verify_code(
     """
     limit = settings.OTP_MAX_FAILURES
     code = "".join((code or "").split()).replace("-", "").lower()
+    wait = totp_wait_seconds(user) if code.isdigit() else 0
+    if wait and not SMSDevice.objects.filter(user=user, confirmed=True).exists():
+        # django-otp refuses every app code for a few seconds after a wrong one; a code sent
+        # in that pause is not a guess, so it is not counted: the user is told to wait.
+        return Verification(CodeResult.WAIT, retry_after=wait)
     User.objects.filter(pk=user.pk).update(otp_failures=F("otp_failures") + 1)
     failures = User.objects.values_list("otp_failures", flat=True).get(pk=user.pk)
     if failures > limit:
@@ -154,6 +162,18 @@ def verify_code(
         _lock(request, user)
         return Verification(CodeResult.LOCKED)
     return Verification(CodeResult.WRONG, remaining=limit - failures)
+
+
+def totp_wait_seconds(user: User) -> int:
+    """Seconds until the user's authenticator app may be tried again (0: now)."""
+    waits = []
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, info = device.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (info or {}).get("locked_until")
+        waits.append(max(1, int((until - _now()).total_seconds()) + 1) if until else 1)
+    return min(waits) if waits else 0
 
 
 def _lock(request: HttpRequest | None, user: User) -> None:

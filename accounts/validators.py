@@ -36,7 +36,7 @@ class CapitalAndDigitValidator:
 
     def get_help_text(self) -> str:
         if not settings.PASSWORD_REQUIRE_CAPITAL_AND_DIGIT:
-            return ""
+            return _("A capital letter and a digit are welcome but not required.")
         return _("Your password must contain a capital letter and a digit.")
 
 
@@ -50,4 +50,5 @@ class MaximumLengthValidator:
             )
 
     def get_help_text(self) -> str:
-        return ""
+        return _("Long passwords are welcome (up to %(max)d characters).") % {
+            "max": MAX_PASSWORD_LENGTH}

@@ -24,7 +24,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/dashboard.html", context)
 
 
-@login_required
 def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/help.html", {"nav": "help"})
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import ratelimit
 from portal.clientip import client_ip
@@ -160,13 +161,18 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 messages.error(request, _("Too many wrong codes. For your safety the sign-in "
                                           "was stopped: sign in again to get a new code."))
                 return redirect("accounts:login")
-            form.add_error("code", _("That code is not right. %(n)d attempts left.")
-                           % {"n": result.remaining})
+            if result.result is otp.CodeResult.WAIT:
+                form.add_error("code", _("Wait %(n)d seconds after a wrong code, then enter "
+                                         "the code the app shows.") % {"n": result.retry_after})
+            else:
+                form.add_error("code", _("That code is not right. %(n)d attempts left.")
+                               % {"n": result.remaining})
+    sms = otp.sms_device(user)
     context = {
         "form": form,
-        "has_sms": otp.sms_device(user) is not None,
-        "has_totp": any(d.__class__.__name__ == "TOTPDevice"
-                        for d in otp.confirmed_devices(user)),
+        "has_sms": sms is not None,
+        "phone": otp.masked_phone(str(sms.phone)) if sms is not None else "",
+        "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
     }
     return render(request, "accounts/login_code.html", context, status=status)
 
@@ -184,7 +190,11 @@ def login_code_resend(request: HttpRequest) -> HttpResponse:
     if result.sent:
         messages.success(request, _("A new code is on its way."))
         return redirect("accounts:login_code")
-    messages.error(request, result.message)
+    message = result.message
+    if result.retry_after and result.retry_after < 120:
+        message = _("%(message)s Try again in %(n)d seconds.") % {
+            "message": message, "n": result.retry_after}
+    messages.error(request, message)
     response = redirect("accounts:login_code")
     if result.retry_after:
         response["Retry-After"] = str(result.retry_after)

@@ -14,8 +14,9 @@ from portal.clientip import client_ip
 from security.events import record
 from security.models import EventType
 
-from .. import flows
+from .. import flows, lockout
 from ..decorators import mark_fresh_proof
+from ..forms import PasswordChangeForm
 from .auth import _too_many
 
 
@@ -24,6 +25,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("dashboard")
+    form_class = PasswordChangeForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -89,6 +91,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The lock-out page sends people here: a new password lifts the lock on the account.
+        lockout.unlock(form.user.get_username())
         flows.password_changed(self.request, form.user, reset=True)
         messages.success(self.request, _("Your password was set. You can sign in now."))
         return response

@@ -28,6 +28,9 @@ def profile(request: HttpRequest) -> HttpResponse:
                 email_changed(request, user, old_email)
             request.session["_idle_seconds"] = user.session_idle_seconds
             messages.success(request, _("Your account settings were saved."))
+            if "password_expiry_enabled" in form.changed_data and user.password_change_required():
+                messages.warning(request, _("Your password is older than the new policy "
+                                            "allows: choose a new one now."))
             response = redirect("accounts:profile")
             response.set_cookie("django_language", user.language, samesite="Lax")
             return response

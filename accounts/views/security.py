@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 
 import qrcode
 import qrcode.image.svg
@@ -21,7 +22,7 @@ from portal import ratelimit
 
 from .. import flows, otp
 from ..decorators import fresh_proof_required, mark_fresh_proof
-from ..forms import CodeForm, DisableSecondFactorForm, EnableSMSForm
+from ..forms import DisableSecondFactorForm, EnableSMSForm, SetupCodeForm
 
 
 @login_required
@@ -68,7 +69,7 @@ def sms_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That code request has expired. Enter your number again."))
         return redirect("accounts:sms_enable")
     device, nonce = pending
-    form = CodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             attempts = ratelimit.hit(f"enrol-code:{request.user.pk}", 5, 10 * 60)
@@ -107,21 +108,31 @@ def _show_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
 @fresh_proof_required
 @never_cache
 def totp_enable(request: HttpRequest) -> HttpResponse:
+    # A reload (or a phone browser reloading the tab after a trip to the app) keeps the key
+    # the user may already have scanned; a new one is made after 15 minutes.
     device_id = request.session.get("_totp_device")
+    started = request.session.get("_totp_device_at", 0)
     device = TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
-    if device is None or request.method == "GET":
+    if device is None or time.time() - started > 15 * 60:
         device = flows.start_totp_enrolment(request.user)
         request.session["_totp_device"] = device.pk
-    form = CodeForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and device.verify_token(form.cleaned_data["code"].strip()):
+        request.session["_totp_device_at"] = int(time.time())
+    form = SetupCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("code", _("Please wait a few seconds after a wrong code, then "
+                                     "enter the code the app shows now."))
+        elif device.verify_token(form.cleaned_data["code"]):
             request.session.pop("_totp_device", None)
             first = flows.confirm_totp_enrolment(request, device)
             messages.success(request, _("Your authenticator app is set up."))
             return _after_enabling(request, first)
-        form.add_error("code", _("That code is not right. Check the time on your phone and "
-                                 "enter the code the app shows now."))
+        else:
+            form.add_error("code", _("That code is not right. Check the time on your phone "
+                                     "and enter the code the app shows now."))
     secret = base64.b32encode(device.bin_key).decode()
+    secret = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage,
                         box_size=8)
     context = {"form": form, "qr_svg": image.to_string(encoding="unicode"),

@@ -177,7 +177,7 @@ class TestExpiry:
         with freeze_time(start + timedelta(days=20, hours=7)):
             client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
             page = client.get("/dashboard/").content.decode()
-            assert "Your password will expire in 9 days." in page
+            assert "Your password will expire in 10 days." in page
             client.post("/accounts/logout/")
         with freeze_time(start + timedelta(days=31)):
             signin = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
@@ -196,9 +196,11 @@ class TestExpiry:
         from datetime import timedelta
 
         alice.password_expiry_enabled = True
-        assert alice.password_days_left(alice.password_changed_at + timedelta(days=45)) == 0
-        assert alice.password_days_left(alice.password_changed_at + timedelta(days=29,
-                                                                              hours=23)) == 0
+        changed = alice.password_changed_at
+        assert alice.password_days_left(changed) == 30
+        assert alice.password_days_left(changed + timedelta(days=29, hours=23)) == 1
+        assert alice.password_days_left(changed + timedelta(days=30)) == 0
+        assert alice.password_days_left(changed + timedelta(days=45)) == 0
 
     def test_an_operator_flag_forces_a_change(self, alice_client, alice):
         User.objects.filter(pk=alice.pk).update(must_change_password=True)

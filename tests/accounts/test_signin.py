@@ -281,3 +281,26 @@ class TestCodes:
         _login(client)
         client.post(CODE, {"code": last_sms_code()})
         assert seen
+
+
+@pytest.mark.django_db
+def test_a_half_typed_code_does_not_use_up_an_attempt(client, alice_with_sms):
+    _login(client)
+    response = client.post(CODE, {"code": "123"})
+    assert response.status_code == 400
+    assert "Enter the 6 digits" in response.content.decode()
+    assert User.objects.get(pk=alice_with_sms.pk).otp_failures == 0
+
+
+@pytest.mark.django_db
+def test_a_password_reset_lifts_the_lock_out(client, alice):
+    from tests.conftest import outbox_link
+
+    for _ in range(6):
+        _login(client, password="Wrong-Password-1")
+    assert _login(client).status_code == 429
+    client.post("/accounts/password/reset/", {"email": "alice@example.com"})
+    form = client.get(outbox_link(), follow=True)
+    client.post(form.redirect_chain[-1][0], {"new_password1": "N3w-Sunrise-Path",
+                                             "new_password2": "N3w-Sunrise-Path"})
+    assert _login(client, password="N3w-Sunrise-Path").status_code == 302

@@ -66,13 +66,13 @@ def _alice_with_password_age(make_user, age: timedelta) -> User:
 
 
 def test_it_shows_the_days_left_before_the_password_expires(page: Page, make_user):
-    # 19.5 days old: 10.5 days left, shown as whole days.
+    # 19.5 days old: 10.5 days left, shown as whole days (a started day counts).
     _alice_with_password_age(make_user, timedelta(days=19, hours=12))
     _sign_in_with_password(page, "alice")
 
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.locator("[data-banner=password-expiry]")).to_contain_text(
-        "Your password will expire in 10 days."
+        "Your password will expire in 11 days."
     )
 
 
@@ -98,13 +98,13 @@ def test_it_sends_an_expired_password_to_the_change_form_until_it_is_changed(pag
         expect(page).to_have_url(re.compile(r"/accounts/password/change/$"))
 
     # The new password obeys the same rules.
-    page.get_by_label("Old password").fill(PASSWORD)
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill("Password1")
     page.get_by_label("New password confirmation").fill("Password1")
     page.get_by_role("button", name="Change password").click()
     expect(page.locator(".errorlist")).to_contain_text("This password is too common.")
 
-    page.get_by_label("Old password").fill(PASSWORD)
+    page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()
