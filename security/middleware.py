@@ -2,8 +2,9 @@
 
 In order: the session's expiry (the user's idle timeout, the absolute lifetime, or ended
 by "sign out all other sessions"), then the portal IP whitelist, then a note of activity
-(at most one write a minute). It also writes the cookies that sign-in hooks queued.
-API requests (/api/) authenticate by key or token and have their own whitelist.
+(at most one write a minute, plus one if the session's key was cycled). It also writes
+the cookies that sign-in hooks queued. API requests (/api/) authenticate by key or token
+and have their own whitelist.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class SecurityCentreMiddleware:
             user.pk, PORTAL, client_ip(request)
         ):
             return hooks.blocked_response(request, user, "session")
+        sessions.follow_key_change(request, user)
         sessions.touch(request, user, now)
         return None
 

@@ -35,6 +35,7 @@ SIGNED_IN_AT = "_signed_in_at"
 LAST_SEEN = "_last_seen"
 RECORD = "_session_record"
 EPOCH = "_token_epoch"
+KEY = "_session_row_key"
 
 
 def _store():
@@ -80,6 +81,7 @@ def record_sign_in(request: HttpRequest, user) -> UserSession:
         },
     )
     session[RECORD] = row.pk
+    session[KEY] = row.session_key
     return row
 
 
@@ -115,6 +117,18 @@ def expiry_reason(request: HttpRequest, user, now: int) -> str | None:
     return None
 
 
+def follow_key_change(request: HttpRequest, user) -> None:
+    """Keep the row on this session's key when something cycled it (a password change,
+    a step-up): "sign out" on the Devices page deletes the row's key from the store, so a
+    stale key would end nothing. No query unless the key changed."""
+    session = request.session
+    key = session.session_key
+    if key is None or session.get(KEY) == key:
+        return
+    UserSession.objects.filter(pk=session.get(RECORD), user=user).update(session_key=key)
+    session[KEY] = key
+
+
 def touch(request: HttpRequest, user, now: int) -> None:
     """Note activity, at most once every SESSION_TOUCH_SECONDS per session."""
     session = request.session
@@ -137,6 +151,7 @@ def touch(request: HttpRequest, user, now: int) -> None:
             signed_in_at=_aware(session.get(SIGNED_IN_AT, now)), last_activity=_aware(now),
         )
         session[RECORD] = row.pk
+        session[KEY] = key
 
 
 # --- the Devices page -----------------------------------------------------------------------
@@ -197,9 +212,7 @@ def after_password_change(request: HttpRequest, user) -> None:
     if getattr(request, "user", None) is not None and request.user.pk == user.pk:
         current = current_record_id(request)
         # The change cycled this session's key: keep its row pointing at the new one.
-        UserSession.objects.filter(pk=current, user=user).update(
-            session_key=_session_key(request)
-        )
+        follow_key_change(request, user)
         user.refresh_from_db(fields=["token_epoch"])
         request.session[EPOCH] = user.token_epoch
     end_rows(list(UserSession.objects.filter(user=user).exclude(pk=current)))

@@ -253,3 +253,18 @@ def test_sign_out_all_others_also_ends_an_issued_api_token(alice, alice_browser)
     refused = api.get("/api/v1/me", **bearer)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "INVALID_TOKEN"
+
+
+@pytest.mark.django_db
+def test_a_cycled_session_key_can_still_be_signed_out(alice, alice_browser):
+    phone = browser("203.0.113.9", IPHONE)
+    sign_in(phone, alice)
+    row = _row(phone)
+    session = phone.session
+    session.cycle_key()  # as a step-up or a privilege change would
+    phone.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert phone.get("/dashboard/").status_code == 200
+    row.refresh_from_db()
+    assert row.session_key == session.session_key
+    alice_browser.post(f"/account/devices/sessions/{row.pk}/sign-out/")
+    assert phone.get("/dashboard/")["Location"].startswith("/accounts/login/")
