@@ -112,8 +112,9 @@ def authenticate(request: HttpRequest, scope: str | None = None) -> Principal:
         raise APIError("AUTH_REQUIRED", _("Authenticate with an API key (X-API-Key header) "
                                           "or a token (Authorization: Bearer)."))
     if len(ways) > 1:
-        raise APIError("VALIDATION_ERROR", _("Authenticate in exactly one way: one key header, "
-                                             "smsUser/smsKey, or one token."))
+        # Ambiguous credentials are refused rather than guessed at (which one would count?).
+        raise APIError("AUTH_REQUIRED", _("Authenticate in exactly one way: one key header, "
+                                          "smsUser/smsKey, or one token."))
     kind, credential, username = ways[0]
     if kind == "token":
         return _token_principal(request, credential)

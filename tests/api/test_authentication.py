@@ -84,7 +84,8 @@ def test_no_credentials_is_auth_required(client, db):
 def test_two_ways_at_once_are_refused(client, key):
     response = call(client, "GET", "/api/v1/me",
                     headers={"X-API-Key": key.full_key, "apiKey": key.full_key})
-    assert (response.status_code, error_code(response)) == (400, "VALIDATION_ERROR")
+    assert (response.status_code, error_code(response)) == (401, "AUTH_REQUIRED")
+    assert "exactly one way" in response.json()["error"]["message"]
     assert times_used(key) == 0
 
 

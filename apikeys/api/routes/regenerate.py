@@ -132,7 +132,8 @@ OPENAPI = {
                                 "application/json": {"schema": _FIELDS_DOC}}},
     "parameters": [{"name": "apiKey", "in": "header", "required": False,
                     "schema": {"type": "string"}}],
-    "responses": {str(status): {"description": description, "content": _FORMATS_DOC}
+    # int keys, as django-ninja's own: they are merged with its responses.
+    "responses": {status: {"description": description, "content": _FORMATS_DOC}
                   for status, description in [
                       (200, "statusCode 900: the new key"), (400, "901, 907"),
                       (401, "902, 903"), (403, "904"), (404, "905"), (405, "907"),
@@ -154,8 +155,8 @@ def regenerate_api_key(request):
         header_key = request.META.get("HTTP_APIKEY", request.META.get("HTTP_X_API_KEY"))
         user_id, password = _text(fields, "userId"), _text(fields, "password")
         if header_key is not None and (user_id or password):
-            raise APIError("VALIDATION_ERROR", _("Send either the apiKey header or userId and "
-                                                 "password, not both."))
+            raise APIError("AUTH_REQUIRED", _("Send either the apiKey header or userId and "
+                                              "password, not both."))
         if header_key is not None:
             key = _by_key(request, header_key)
         elif user_id and password:
@@ -172,8 +173,8 @@ def regenerate_api_key(request):
         return failure(fmt, error)
 
 
-@router.api_operation(["GET", "PUT", "PATCH", "DELETE"], "/regenerateAPIKey", auth=None,
-                      include_in_schema=False)
+@router.api_operation(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"],
+                      "/regenerateAPIKey", auth=None, include_in_schema=False)
 def regenerate_api_key_refused(request):
     fmt = request.GET.get("format", "plain").lower()
     response = failure(fmt if fmt in FORMATS else "plain", APIError(
