@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.ipnets import parse_network
@@ -109,7 +110,7 @@ class CreateKeyForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), required=False, initial=list(SCOPES),
-        choices=[(s, f"{s}: {SCOPE_LABELS[s]}") for s in SCOPES],
+        choices=[(s, format_lazy("{}: {}", s, SCOPE_LABELS[s])) for s in SCOPES],
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Give the key only what it needs. Zoho CRM keys get the scopes that "
                     "integration needs, whatever is ticked here."),

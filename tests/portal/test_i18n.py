@@ -183,3 +183,11 @@ def test_the_english_pages_stay_english(client, alice):
     security = client.get(reverse("accounts:security")).content.decode()
     assert "Welcome, alice" in dashboard and "Bine ați venit" not in dashboard
     assert "Second factor" in security and "Al doilea factor" not in security
+
+
+@pytest.mark.django_db
+def test_the_new_key_form_names_the_scopes_in_romanian(client, alice):
+    page = _ro(signed_in_client(client, alice)).get(reverse("apikeys:new")).content.decode()
+    assert "sms:send: Trimitere SMS" in page
+    assert "Cheie standard" in page
+    assert "Send SMS" not in page
