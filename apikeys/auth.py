@@ -28,7 +28,7 @@ from .api.body import read_payload
 from .api.errors import APIError
 from .api.tokens import user_for
 from .checks import check_key
-from .models import SCOPES, APIKey
+from .models import APIKey
 from .signing import SignedRequest
 
 # Query-string parameters that carry a credential. Lower-cased for the comparison.
@@ -117,7 +117,7 @@ def authenticate(request: HttpRequest, scope: str | None = None) -> Principal:
                                           "smsUser/smsKey, or one token."))
     kind, credential, username = ways[0]
     if kind == "token":
-        return _token_principal(request, credential)
+        return _token_principal(request, credential, scope)
     return _key_principal(request, credential, scope, username, payload.raw)
 
 
@@ -149,18 +149,25 @@ def owner_matches(raw_key: str, username: str) -> bool:
     return owner is None or owner == username
 
 
-def _token_principal(request: HttpRequest, token: str) -> Principal:
+def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Principal:
+    """A token acts with everything its user may do: an owner every scope, a sub-user those
+    of its permissions (read afresh on every request, so a change applies at once)."""
     user = user_for(token)
     if user is None:
         raise APIError("INVALID_TOKEN", _("The token is not valid or has expired. Sign in "
                                           "again with POST /api/v1/user/auth."))
+    scopes = tuple(user.allowed_scopes())
     ip = client_ip(request)
     if not ip_allowed(user.pk, "api", ip):
         record(request, EventType.REQUEST_BLOCKED, user=user, surface="api", via="token")
         raise APIError("IP_NOT_ALLOWED", _("Your account's API whitelist does not include "
                                            "%(ip)s.") % {"ip": ip})
+    if scope is not None and scope not in scopes:
+        raise APIError("INSUFFICIENT_SCOPE", _("Your account's permissions do not include "
+                                               "“%(scope)s”, which this request needs.")
+                       % {"scope": scope})
     limit = ratelimit.hit(f"api-token:{user.pk}", settings.API_TOKEN_RATE_LIMIT_PER_MINUTE, 60)
     if not limit.allowed:
         raise APIError("RATE_LIMITED", _("Too many requests; slow down."),
                        retry_after=limit.retry_after)
-    return Principal(user=user, key=None, scopes=tuple(SCOPES))
+    return Principal(user=user, key=None, scopes=scopes)

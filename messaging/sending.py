@@ -13,6 +13,7 @@ import phonenumbers
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts import subusers
 from portal.sms import SMSError, send_sms
 
 from .models import Message
@@ -97,13 +98,31 @@ def status_callback_url() -> str:
     return settings.SMS_STATUS_CALLBACK_URL
 
 
+class SendingRefused(Exception):
+    """A sub-user's sending rule refused the whole request; nothing was sent."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
 def send_messages(user, outgoing: Outgoing, key_id: str = "") -> list[Message]:
     """Store one message per recipient and hand each to the SMS backend.
 
-    A provider's refusal marks that message failed; the others still go.
+    A sub-user must be inside its sending hours and have room in its monthly limit for every
+    recipient (accounts.subusers), or SendingRefused is raised and nothing is sent. A
+    provider's refusal marks that message failed (and gives its place in the monthly limit
+    back); the others still go.
     """
     if outgoing.errors:
         raise ValueError("refusing to send a request that did not validate")
+    if user.is_sub_user:
+        if not subusers.within_sending_hours(user):
+            raise SendingRefused("OUTSIDE_SENDING_HOURS", subusers.describe_refusal(user))
+        reservation = subusers.reserve_messages(user, len(outgoing.to))
+        if not reservation.ok:
+            raise SendingRefused("LIMIT_REACHED", subusers.describe_refusal(user, reservation))
     callback = status_callback_url()
     sent = []
     for number in outgoing.to:
@@ -123,4 +142,7 @@ def send_messages(user, outgoing: Outgoing, key_id: str = "") -> list[Message]:
             message.provider_id = result.provider_id[:64]
             message.save(update_fields=["status", "provider_id", "updated_at"])
         sent.append(message)
+    failed = sum(1 for message in sent if message.status == Message.Status.FAILED)
+    if failed and user.is_sub_user:
+        subusers.release_messages(user, failed)
     return sent

@@ -12,7 +12,7 @@ from pydantic import Field
 from messaging import callbacks, sending, stats
 from messaging.models import Message
 
-from ..body import FORM, JSON, read_payload
+from ..body import FORM, read_payload
 from ..errors import APIError, validation_error
 from ..responses import MAX_PAGE, no_content, ok, paginate
 from ..schemas import AUTH_ERRORS, MessageListOut, SendIn, SendOut, StatsOut, errors
@@ -46,7 +46,10 @@ def sms_send(request, payload: SendIn):
                                % {"fields": ", ".join(sorted(outgoing.errors))})
     principal = request.auth
     key_id = principal.key.lookup_id if principal.key is not None else ""
-    messages = sending.send_messages(principal.user, outgoing, key_id=key_id)
+    try:
+        messages = sending.send_messages(principal.user, outgoing, key_id=key_id)
+    except sending.SendingRefused as refused:
+        raise APIError(refused.code, refused.message) from None
     return ok({"messages": [{"id": m.pk, "to": m.to, "status": m.status} for m in messages]},
               status=202)
 
@@ -92,5 +95,3 @@ def sms_status(request):
                            str(params.get("ErrorCode", "")))
     return no_content()
 
-
-__all__ = ["router", "JSON"]
