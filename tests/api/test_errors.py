@@ -119,3 +119,17 @@ def test_an_invalid_content_length_is_refused(client, key):
     response = call(client, "POST", "/api/v1/sms/send", b"{}", key=key.full_key,
                     CONTENT_LENGTH="abc")
     assert response.status_code == 400
+
+
+def test_health_answers_while_the_database_and_cache_answer(client, db):
+    assert client.get("/api/v1/health").json() == {"status": True}
+
+
+def test_health_is_503_when_the_cache_does_not_answer(client, db, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr("apikeys.api.routes.health.cache.get", down)
+    response = client.get("/api/v1/health")
+    assert (response.status_code, error_code(response)) == (503, "SERVICE_UNAVAILABLE")
+    assert "unreachable" not in response.content.decode()
