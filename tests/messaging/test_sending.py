@@ -88,3 +88,20 @@ class RecordingBackend:
     def send(self, to, body, sender="", status_callback=""):
         self.calls.append(status_callback)
         return sms.SentMessage(to=to, body=body, provider_id="SM1", status="sent")
+
+
+
+def test_operators_see_messages_in_the_admin_read_only(client, make_user, alice):
+    from accounts.models import SMSDevice
+    from tests.conftest import signed_in_client
+
+    root = make_user("root", is_staff=True, is_superuser=True)
+    SMSDevice.objects.create(user=root, name="SMS", phone="+40712345670", confirmed=True)
+    operator = signed_in_client(client, root)
+    sending.send_messages(alice, sending.validate(["+14155551234"], "Hi"))
+    response = operator.get("/admin/messaging/message/")
+    assert response.status_code == 200
+    assert "+14155551234" in response.content.decode()
+    message = Message.objects.get()
+    assert operator.get(f"/admin/messaging/message/{message.pk}/change/").status_code == 200
+    assert operator.get("/admin/messaging/message/add/").status_code == 403
