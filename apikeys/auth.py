@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
@@ -159,7 +160,10 @@ def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Pri
     scopes = tuple(user.allowed_scopes())
     ip = client_ip(request)
     if not ip_allowed(user.pk, "api", ip):
-        record(request, EventType.REQUEST_BLOCKED, user=user, surface="api", via="token")
+        # One event per account and address a minute, as for keys: a client retrying in a
+        # loop must not flood the security log (the refusal itself happens every time).
+        if cache.add(f"api:blocked:{user.pk}:{ip}", 1, timeout=60):
+            record(request, EventType.REQUEST_BLOCKED, user=user, surface="api", via="token")
         raise APIError("IP_NOT_ALLOWED", _("Your account's API whitelist does not include "
                                            "%(ip)s.") % {"ip": ip})
     if scope is not None and scope not in scopes:

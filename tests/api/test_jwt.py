@@ -159,6 +159,10 @@ def test_the_token_has_the_users_scopes_but_the_api_whitelist_applies(client, al
     IPWhitelistEntry.objects.create(user=alice, kind="api", value="203.0.113.0/24")
     response = call(client, "GET", "/api/v1/me", headers=bearer(token))
     assert (response.status_code, error_code(response)) == (403, "IP_NOT_ALLOWED")
+    assert error_code(call(client, "GET", "/api/v1/me", headers=bearer(token))) == \
+        "IP_NOT_ALLOWED"
+    # Refused every time, recorded once a minute.
+    assert SecurityEvent.objects.filter(type=EventType.REQUEST_BLOCKED, user=alice).count() == 1
 
 
 def test_signing_out_everywhere_or_a_new_password_kills_the_token(client, alice):
