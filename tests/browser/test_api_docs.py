@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import browser, new_page, page  # noqa: F401 (fixtures)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def test_the_docs_page_renders_every_endpoint_offline(page, live_server):  # noqa: F811
+def test_the_docs_page_renders_every_endpoint_offline(page, live_server):
     here = urlsplit(live_server.url).netloc
     outside = []
 
