@@ -107,3 +107,24 @@ def permission_required(permission: str):
         return wrapper
 
     return decorator
+
+
+def account_owner_required(view):
+    """Pages that change the whole account (its IP whitelists): the owner only."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_sub_user:
+            return view(request, *args, **kwargs)
+        from django.utils.translation import gettext as _
+
+        from security.events import record
+        from security.models import EventType
+
+        record(request, EventType.PERMISSION_DENIED, permission="account_owner",
+               path=request.path[:200])
+        return render(request, "accounts/forbidden.html",
+                      {"reason": _("Only the account owner can change this.")}, status=403)
+
+    return wrapper

@@ -215,7 +215,7 @@ def _locked_message(ip: str) -> str:
 
 
 def _check_ip(key: APIKey, ip: str, request: HttpRequest | None) -> KeyCheck | None:
-    if not whitelists.ip_allowed(key.user_id, "api", ip):
+    if not whitelists.ip_allowed(key.user.account_id, "api", ip):
         _blocked(key, ip, "account_whitelist", request)
         return _refuse(Code.IP_NOT_ALLOWED, _(
             "Your IP address %(ip)s is not on the account's API whitelist.") % {"ip": ip}, key)

@@ -11,14 +11,15 @@ from django.http import StreamingHttpResponse
 
 from .models import EventType, SecurityEvent
 
-CSV_COLUMNS = ["time_utc", "event", "description", "ip", "user_agent", "detail"]
+CSV_COLUMNS = ["time_utc", "username", "event", "description", "ip", "user_agent", "detail"]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def events_for(user, type: str = "") -> QuerySet[SecurityEvent]:
-    """The user's own events (failed sign-ins against the account included), newest first."""
-    events = SecurityEvent.objects.filter(user=user).order_by("-created", "-id")
+    """The account's events, its sub-users' included (failed sign-ins against it too),
+    newest first."""
+    events = SecurityEvent.objects.filter(account_id=user.account_id).order_by("-created", "-id")
     if type:
         events = events.filter(type=type)
     return events
@@ -41,6 +42,7 @@ def _rows(events: QuerySet[SecurityEvent], labels: dict[str, str]) -> Iterator[s
     for event in events.iterator(chunk_size=500):
         yield writer.writerow([
             _cell(event.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+            _cell(event.username),
             _cell(event.type),
             _cell(labels.get(event.type, event.type)),
             _cell(event.ip),

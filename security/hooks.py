@@ -33,7 +33,7 @@ def blocked_response(request: HttpRequest, user, stage: str) -> HttpResponse:
 
 def refuse_outside_whitelist(request: HttpRequest, user) -> HttpResponse | None:
     """After the password step: the refusal page if the address is not on the portal list."""
-    if ip_allowed(user.pk, PORTAL, client_ip(request)):
+    if ip_allowed(user.account_id, PORTAL, client_ip(request)):
         return None
     return blocked_response(request, user, "signin")
 

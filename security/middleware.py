@@ -60,8 +60,9 @@ class SecurityCentreMiddleware:
         reason = sessions.expiry_reason(request, user, now)
         if reason is not None:
             return _expired(request, user, reason)
+        # A sub-user is held to its account's list (the owner's).
         if not request.path.startswith(_ALWAYS) and not ip_allowed(
-            user.pk, PORTAL, client_ip(request)
+            user.account_id, PORTAL, client_ip(request)
         ):
             return hooks.blocked_response(request, user, "session")
         sessions.follow_key_change(request, user)

@@ -57,6 +57,15 @@ class SecurityEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="security_events",
     )
+    # The account the event belongs to: the user's own, or its owner's for a sub-user. The
+    # owner's Account activity lists the whole account, and keeps a deleted sub-user's events.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="account_events",
+    )
     # Kept apart from `user` so that the record survives the account and names the
     # username tried in a failed sign-in.
     username = models.CharField(_("username"), max_length=150, blank=True)
@@ -67,12 +76,18 @@ class SecurityEvent(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["user", "-created"])]
+        indexes = [models.Index(fields=["user", "-created"]),
+                   models.Index(fields=["account", "-created"])]
         verbose_name = _("security event")
         verbose_name_plural = _("security events")
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.type} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if self.account_id is None and self.user is not None:
+            self.account_id = self.user.account_id
+        super().save(*args, **kwargs)
 
     @property
     def detail_text(self) -> str:

@@ -31,7 +31,8 @@ def entries(user_id: int, kind: str) -> list[str]:
 def ip_allowed(user_id: int, kind: str, ip: str) -> bool:
     """May `ip` use the account's `kind` surface ("portal" or "api")? One query.
 
-    An empty list means no restriction.
+    `user_id` is the account's: pass `user.account_id`, so that a sub-user is held to its
+    owner's lists. An empty list means no restriction.
     """
     values = entries(user_id, kind)
     return not values or ip_in(ip, values)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+
+from accounts.decorators import permission_required
+from accounts.models import Permission
 
 from .. import activity, useragent
 from ..forms import ActivityFilterForm
@@ -16,7 +18,7 @@ from ..forms import ActivityFilterForm
 PER_PAGE = 25
 
 
-@login_required
+@permission_required(Permission.VIEW_ACTIVITY)
 @never_cache
 def activity_page(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import fresh_proof_required
+from accounts.decorators import account_owner_required, fresh_proof_required
 from portal.clientip import client_ip
 
 from .. import whitelists
@@ -41,12 +41,13 @@ def _page(request: HttpRequest, bound: WhitelistEntryForm | None = None,
     return render(request, "security/whitelists.html", context, status=status)
 
 
-@login_required
+@account_owner_required
 def whitelists_page(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
 @require_POST
+@account_owner_required
 @fresh_proof_required
 def add(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
@@ -68,6 +69,7 @@ def add(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@account_owner_required
 @fresh_proof_required
 def remove(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(IPWhitelistEntry, pk=pk, user=request.user)

@@ -213,3 +213,46 @@ def test_the_owner_can_require_a_second_factor_from_sub_users(client, shop):
     assert response["Location"] == "/account/security/"
     page = client.get("/account/security/").content.decode()
     assert "Your account owner requires a second factor" in page
+
+
+@pytest.mark.django_db
+class TestTheAccountAsAWhole:
+    def test_the_owners_activity_lists_sub_users_events_even_after_deletion(self, client,
+                                                                           shop):
+        owner, sender, _manager = shop
+        Client().post("/accounts/login/", {"username": "cashier", "password": "wrong"})
+        signed_in_client(client, owner)
+        page = client.get("/account/activity/").content.decode()
+        assert "cashier" in page
+        client.post(f"/account/users/{sender.pk}/delete/")
+        page = client.get("/account/activity/?type=signin.failure").content.decode()
+        assert page.count('data-event="signin.failure"') == 1
+        assert "cashier" in page
+
+    def test_activity_needs_its_permission(self, client, shop):
+        _owner, sender, _manager = shop
+        signed_in_client(client, sender)
+        assert client.get("/account/activity/").status_code == 403
+        User.objects.filter(pk=sender.pk).update(permissions=["view_activity"])
+        assert client.get("/account/activity/").status_code == 200
+
+    def test_only_the_owner_changes_the_whitelists(self, client, shop):
+        _owner, _sender, manager = shop
+        signed_in_client(client, manager)
+        assert client.get("/account/whitelists/").status_code == 403
+        response = client.post("/account/whitelists/add/", {"kind": "api",
+                                                             "value": "203.0.113.0/24"})
+        assert response.status_code == 403
+
+    def test_a_sub_user_is_held_to_the_accounts_portal_whitelist(self, shop):
+        from security.models import IPWhitelistEntry
+
+        owner, sender, _manager = shop
+        IPWhitelistEntry.objects.create(user=owner, kind="portal", value="203.0.113.0/24")
+        outside = Client(REMOTE_ADDR="198.51.100.9")
+        response = outside.post("/accounts/login/", {"username": "cashier",
+                                                     "password": PASSWORD})
+        assert response.status_code == 403
+        inside = Client(REMOTE_ADDR="203.0.113.5")
+        assert inside.post("/accounts/login/", {"username": "cashier",
+                                                "password": PASSWORD}).status_code == 302

@@ -17,7 +17,7 @@ PAGE = "/account/activity/"
 def _events(user, n, type=EventType.CODE_SENT, **detail):
     now = timezone.now()
     made = SecurityEvent.objects.bulk_create(
-        SecurityEvent(user=user, username=user.username, type=type, ip="192.0.2.1",
+        SecurityEvent(user=user, account=user, username=user.username, type=type, ip="192.0.2.1",
                       detail=detail) for _ in range(n)
     )
     for i, event in enumerate(made):  # distinct times, oldest first
@@ -95,7 +95,7 @@ class TestCSV:
         assert 'filename="account-activity.csv"' in response["Content-Disposition"]
         rows = _csv(response)
         assert len(rows) == 40
-        assert set(rows[0]) == {"time_utc", "event", "description", "ip", "user_agent",
+        assert set(rows[0]) == {"time_utc", "username", "event", "description", "ip", "user_agent",
                                 "detail"}
         assert rows[0]["event"] == "key.created" and rows[0]["description"] == "API key created"
         assert rows[0]["detail"] == "list: api" and rows[0]["time_utc"].endswith("Z")
