@@ -159,7 +159,7 @@ def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Pri
                                           "again with POST /api/v1/user/auth."))
     scopes = tuple(user.allowed_scopes())
     ip = client_ip(request)
-    if not ip_allowed(user.pk, "api", ip):
+    if not ip_allowed(user.account_id, "api", ip):
         # One event per account and address a minute, as for keys: a client retrying in a
         # loop must not flood the security log (the refusal itself happens every time).
         if cache.add(f"api:blocked:{user.pk}:{ip}", 1, timeout=60):

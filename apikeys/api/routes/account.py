@@ -58,7 +58,7 @@ def password_sign_in(request, login: str, password: str):
     if not user.email_confirmed:
         raise APIError("FORBIDDEN", _("Confirm your e-mail address first: follow the link in "
                                       "the message we sent you."))
-    if not ip_allowed(user.pk, "portal", ip):
+    if not ip_allowed(user.account_id, "portal", ip):
         record(request, EventType.REQUEST_BLOCKED, user=user, surface="portal", via="api")
         raise APIError("IP_NOT_ALLOWED", _("Your account's sign-in whitelist does not include "
                                            "%(ip)s.") % {"ip": ip})
