@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import fresh_proof_required, permission_required
-from accounts.models import Permission
+from accounts.models import Permission, User
 
 from . import flows
 from .chart import usage_chart
@@ -25,11 +26,27 @@ PER_PAGE = 25
 manage_keys = permission_required(Permission.MANAGE_KEYS)
 
 
+def _visible_keys(request: HttpRequest):
+    """The keys this user manages: an owner, every key of the account (its sub-users'
+    too); a sub-user with "Manage API keys", its own."""
+    keys = APIKey.objects.listed().select_related("user")
+    user = request.user
+    if user.is_sub_user:
+        return keys.filter(user=user)
+    return keys.filter(Q(user=user) | Q(user__owner=user))
+
+
 def _own_key(request: HttpRequest, key_id: str) -> APIKey:
-    """The signed-in user's key, or 404 (never 403: a stranger learns nothing)."""
-    return get_object_or_404(
-        APIKey.objects.listed().select_related("user"), user=request.user, lookup_id=key_id
-    )
+    """A key this user manages, or 404 (never 403: a stranger learns nothing)."""
+    return get_object_or_404(_visible_keys(request), lookup_id=key_id)
+
+
+def _account_users(request: HttpRequest) -> list:
+    """Whose keys an owner may list and create: itself and its active sub-users."""
+    user = request.user
+    if user.is_sub_user:
+        return [user]
+    return [user, *User.objects.filter(owner=user, is_active=True).order_by("username")]
 
 
 def pager(page: Page) -> dict:
@@ -44,11 +61,15 @@ def pager(page: Page) -> dict:
 
 @manage_keys
 def key_list(request: HttpRequest) -> HttpResponse:
-    keys = (APIKey.objects.listed().filter(user=request.user).select_related("user")
-            .order_by("-created_at", "-id"))
+    keys = _visible_keys(request).order_by("-created_at", "-id")
+    people = _account_users(request)
+    chosen = request.GET.get("user", "")
+    if chosen:
+        keys = keys.filter(user__username=chosen)
     page = Paginator(keys, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "apikeys/list.html",
-                  {"nav": "keys", "page": page, "pager": pager(page)})
+                  {"nav": "keys", "page": page, "pager": pager(page),
+                   "people": people if len(people) > 1 else [], "chosen": chosen})
 
 
 def _show_once(request: HttpRequest, created: flows.Created, regenerated: bool) -> HttpResponse:
@@ -63,13 +84,20 @@ def _show_once(request: HttpRequest, created: flows.Created, regenerated: bool) 
 @fresh_proof_required
 @never_cache
 def key_new(request: HttpRequest) -> HttpResponse:
-    form = CreateKeyForm(request.user, request.POST or None)
+    # An owner may make a key for one of its sub-users (who may not manage keys itself);
+    # the key's scopes are then capped by that sub-user's permissions.
+    people = _account_users(request)
+    chosen = request.POST.get("for_user") or request.GET.get("for_user") or ""
+    target = next((p for p in people if p.username == chosen), request.user)
+    form = CreateKeyForm(target, request.POST or None)
+    context = {"nav": "keys", "form": form, "people": people if len(people) > 1 else [],
+               "target": target}
     if request.method == "POST":
         if form.is_valid():
-            created = flows.create_key(request, request.user, **form.cleaned_data)
+            created = flows.create_key(request, target, **form.cleaned_data)
             return _show_once(request, created, regenerated=False)
-        return render(request, "apikeys/new.html", {"nav": "keys", "form": form}, status=400)
-    return render(request, "apikeys/new.html", {"nav": "keys", "form": form})
+        return render(request, "apikeys/new.html", context, status=400)
+    return render(request, "apikeys/new.html", context)
 
 
 def _detail(request: HttpRequest, key: APIKey, *, whitelist_form=None, regenerate_form=None,

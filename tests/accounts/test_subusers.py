@@ -256,3 +256,54 @@ class TestTheAccountAsAWhole:
         inside = Client(REMOTE_ADDR="203.0.113.5")
         assert inside.post("/accounts/login/", {"username": "cashier",
                                                 "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.django_db
+class TestKeysOfTheAccount:
+    def test_the_owner_makes_a_key_for_a_sub_user_capped_by_its_permissions(self, client,
+                                                                           shop):
+        from apikeys.models import APIKey
+
+        owner, sender, _manager = shop
+        signed_in_client(client, owner)
+        page = client.get("/account/api-keys/new/?for_user=cashier").content.decode()
+        assert 'value="cashier"' in page
+        response = client.post("/account/api-keys/new/", {
+            "for_user": "cashier", "description": "till 1", "type": "cloud",
+            "scopes": ["sms:send", "keys:write"]})
+        # keys:write is not the sub-user's to hold: refused, nothing made.
+        assert response.status_code == 400
+        assert not APIKey.objects.filter(user=sender).exists()
+        client.post("/account/api-keys/new/", {
+            "for_user": "cashier", "description": "till 2", "type": "cloud",
+            "scopes": ["sms:send"]})
+        key = APIKey.objects.get(user=sender, description="till 2")
+        assert key.effective_scopes() == ["sms:send"]
+
+    def test_the_owner_lists_every_key_and_filters_by_user(self, client, shop):
+        from apikeys import flows
+
+        owner, sender, manager = shop
+        flows.create_key(None, owner, description="owner key", type="cloud")
+        flows.create_key(None, sender, description="cashier key", type="cloud",
+                         scopes=["sms:send"])
+        signed_in_client(client, owner)
+        page = client.get("/account/api-keys/").content.decode()
+        assert "owner key" in page and "cashier key" in page
+        page = client.get("/account/api-keys/?user=cashier").content.decode()
+        assert "owner key" not in page and "cashier key" in page
+
+    def test_a_sub_user_with_key_management_sees_only_its_own(self, client, shop):
+        from apikeys import flows
+
+        owner, sender, _manager = shop
+        keeper = User.objects.create_user("keeper", "keeper@example.com", PASSWORD,
+                                          owner=owner, permissions=["manage_keys"],
+                                          email_confirmed=True)
+        flows.create_key(None, owner, description="owner key", type="cloud")
+        theirs = flows.create_key(None, keeper, description="keeper key", type="cloud",
+                                  scopes=["keys:read"]).key
+        signed_in_client(client, keeper)
+        page = client.get("/account/api-keys/").content.decode()
+        assert "keeper key" in page and "owner key" not in page
+        assert client.get(f"/account/api-keys/{theirs.lookup_id}/").status_code == 200
