@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from apikeys.flows import revoke_key
+from apikeys.models import APIKey
 from security.events import record
 from security.models import EventType
 
@@ -12,20 +15,88 @@ from . import lockout
 from .models import SMSDevice, User
 
 
+class SubUserInline(admin.TabularInline):
+    model = User
+    fk_name = "owner"
+    verbose_name = _("sub-user")
+    verbose_name_plural = _("sub-users")
+    fields = ("username", "email", "permissions", "monthly_limit", "is_active", "last_login")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class KeyInline(admin.TabularInline):
+    model = APIKey
+    verbose_name_plural = _("API keys of this user")
+    fields = ("lookup_id", "description", "type", "state", "times_used", "last_used_at",
+              "locked_ip")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "email", "email_confirmed", "phone", "is_active", "is_staff",
-                    "last_login", "date_joined")
+    list_display = ("username", "email", "owner", "email_confirmed", "phone", "is_active",
+                    "is_staff", "last_login", "date_joined")
     list_filter = ("is_active", "is_staff", "email_confirmed", "password_expiry_enabled",
-                   "must_change_password")
+                   "must_change_password", ("owner", admin.EmptyFieldListFilter))
     search_fields = ("username", "email", "phone")
+    list_select_related = ("owner",)
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("Security"), {"fields": ("email_confirmed", "phone", "password_changed_at",
                                     "password_expiry_enabled", "must_change_password",
                                     "session_idle_seconds", "time_zone", "language")}),
+        (_("Sub-user"), {"fields": ("owner", "permissions", "sending_hours_start",
+                                    "sending_hours_end", "monthly_limit",
+                                    "subusers_require_second_factor")}),
+        (_("Recent security events"), {"fields": ("recent_events",)}),
     )
-    readonly_fields = ("password_changed_at", "last_login", "date_joined")
-    actions = ["unlock_sign_in", "force_password_change", "sign_out_everywhere"]
+    readonly_fields = ("password_changed_at", "last_login", "date_joined", "recent_events")
+    raw_id_fields = ("owner",)
+    inlines = [SubUserInline, KeyInline]
+    actions = ["unlock_sign_in", "force_password_change", "sign_out_everywhere",
+               "suspend_accounts", "revoke_all_keys"]
+
+    @admin.display(description=_("Recent security events of the account"))
+    def recent_events(self, obj):
+        from security.models import SecurityEvent
+
+        if obj is None or obj.pk is None:
+            return "-"
+        events = (SecurityEvent.objects.filter(Q(account_id=obj.account_id) | Q(user=obj))
+                  .order_by("-created", "-id")[:20])
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.created.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.get_type_display(),
+              e.ip or "") for e in events),
+        )
+        return format_html("<table><tbody>{}</tbody></table>", rows) if events else "-"
+
+    @admin.action(description=_("Suspend (sign-in, sessions, tokens and keys stop at once)"))
+    def suspend_accounts(self, request, queryset):
+        # An account's sub-users stop with it.
+        users = User.objects.filter(Q(pk__in=queryset) | Q(owner__in=queryset))
+        count = users.update(is_active=False, token_epoch=F("token_epoch") + 1)
+        for user in queryset:
+            record(request, EventType.SUBUSER_SUSPENDED, user=user,
+                   operator=request.user.username)
+        messages.success(request, _("%(n)d account(s) suspended.") % {"n": count})
+
+    @admin.action(description=_("Revoke all API keys of the account"))
+    def revoke_all_keys(self, request, queryset):
+        keys = APIKey.objects.filter(Q(user__in=queryset) | Q(user__owner__in=queryset))
+        revoked = sum(revoke_key(request, key) for key in keys.select_related("user"))
+        messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
 
     @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
     def unlock_sign_in(self, request, queryset):

@@ -60,3 +60,28 @@ def test_operators_unlock_and_force_a_change_from_the_admin(client, make_user):
                              "_selected_action": [victim.pk]})
     assert User.objects.get(pk=victim.pk).must_change_password
     assert bob.get("/dashboard/")["Location"] == "/accounts/password/change/"
+
+
+@pytest.mark.django_db
+def test_operators_see_a_customer_whole_and_can_stop_it(client, make_user):
+    from apikeys import flows
+    from apikeys.checks import check_key
+
+    root = make_user("root", is_staff=True, is_superuser=True)
+    SMSDevice.objects.create(user=root, name="SMS", phone="+40712345670", confirmed=True)
+    owner = make_user("shop")
+    sub = make_user("cashier", owner=owner, permissions=["send_sms"])
+    owner_key = flows.create_key(None, owner, description="shop server", type="cloud")
+    sub_key = flows.create_key(None, sub, description="till", type="cloud", scopes=["sms:send"])
+    record(None, EventType.SIGNIN_FAILURE, user=sub)
+    signed_in_client(client, root)
+    page = client.get(f"/admin/accounts/user/{owner.pk}/change/").content.decode()
+    assert "cashier" in page and "shop server" in page
+    assert "Sign-in failed" in page
+    client.post("/admin/accounts/user/", {"action": "revoke_all_keys",
+                                          "_selected_action": [owner.pk]})
+    for created in (owner_key, sub_key):
+        assert check_key(created.full_key, ip="203.0.113.1").refusal.code == "KEY_REVOKED"
+    client.post("/admin/accounts/user/", {"action": "suspend_accounts",
+                                          "_selected_action": [owner.pk]})
+    assert not User.objects.filter(pk__in=[owner.pk, sub.pk], is_active=True).exists()
