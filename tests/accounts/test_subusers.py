@@ -70,6 +70,9 @@ class TestInvitation:
 
 PAGES = [
     ("/account/users/", Permission.MANAGE_USERS),
+    ("/account/api-keys/", Permission.MANAGE_KEYS),
+    ("/account/api-keys/new/", Permission.MANAGE_KEYS),
+    ("/account/activity/", Permission.VIEW_ACTIVITY),
 ]
 
 
@@ -307,3 +310,40 @@ class TestKeysOfTheAccount:
         page = client.get("/account/api-keys/").content.decode()
         assert "keeper key" in page and "owner key" not in page
         assert client.get(f"/account/api-keys/{theirs.lookup_id}/").status_code == 200
+
+
+API_CALLS = [
+    # (method, path, body, the permission it needs)
+    ("post", "/api/v1/sms/send", {"to": ["+40712345678"], "message": "hi"},
+     Permission.SEND_SMS),
+    ("get", "/api/v1/sms/messages", None, Permission.READ_REPORTS),
+    ("get", "/api/v1/sms/stats?period=7d", None, Permission.READ_REPORTS),
+    ("get", "/api/v1/keys", None, Permission.MANAGE_KEYS),
+    ("post", "/api/v1/keys", {"description": "x", "type": "cloud", "scopes": ["keys:read"]},
+     Permission.MANAGE_KEYS),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method,path,body,permission", API_CALLS)
+@pytest.mark.parametrize("granted", [True, False])
+def test_each_api_endpoint_is_reached_only_with_its_permission(client, make_user, method, path,
+                                                               body, permission, granted):
+    import json
+
+    owner = make_user("shop")
+    perms = [permission] if granted else [p for p in Permission.values if p != permission]
+    make_user("sub", owner=owner, permissions=perms)
+    token = client.post("/api/v1/user/auth", {"login": "sub", "password": PASSWORD},
+                        content_type="application/json").json()["token"]
+    kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    if body is not None:
+        kwargs.update(data=json.dumps(body), content_type="application/json")
+    response = getattr(client, method)(path, **kwargs)
+    if granted:
+        assert response.status_code in (200, 201, 202), response.content
+    else:
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "INSUFFICIENT_SCOPE"
+    me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert me.status_code == 200  # account:read: every sub-user may read its own account
