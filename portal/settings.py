@@ -275,6 +275,8 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
+# The API is refused over plain HTTP, never redirected (apikeys.api.main).
+SECURE_REDIRECT_EXEMPT = [r"^api/"]
 SECURE_COOKIES = envbool("SECURE_COOKIES", "0" if DEBUG else "1")
 if SECURE_COOKIES:
     SESSION_COOKIE_SECURE = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
@@ -59,6 +60,14 @@ def api_view(view, safe_only: bool = False):
     """Wrap one URL's view: CSRF-exempt (no cookies authenticate here), errors in JSON."""
 
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            # Refused, never redirected: a client that follows a redirect sends its key in
+            # clear text once more (SECURITY.md SEC-27). The portal's pages still redirect.
+            response = error_response("FORBIDDEN", _("The API answers only over HTTPS: call "
+                                                     "https://%(host)s%(path)s.")
+                                      % {"host": request.get_host(), "path": request.path})
+            response.setdefault("Cache-Control", "no-store")
+            return response
         if safe_only and request.method not in ("GET", "HEAD"):
             return _method_not_allowed("GET")
         try:
