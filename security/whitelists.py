@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -22,10 +23,19 @@ PORTAL = IPWhitelistEntry.Kind.PORTAL
 API = IPWhitelistEntry.Kind.API
 
 
+def _entries_sql() -> str:
+    qn = connection.ops.quote_name
+    # Names from the model, values as parameters: nothing from a client is formatted in.
+    return (f"SELECT {qn('value')} FROM {qn(IPWhitelistEntry._meta.db_table)} "  # noqa: S608
+            f"WHERE {qn('user_id')} = %s AND {qn('kind')} = %s ORDER BY {qn('id')}")
+
+
 def entries(user_id: int, kind: str) -> list[str]:
-    return list(
-        IPWhitelistEntry.objects.filter(user_id=user_id, kind=kind).values_list("value", flat=True)
-    )
+    # Plain SQL: this runs on every API request and every signed-in page, and the ORM's
+    # compilation of even this small query cost more than the query itself (~0.4 ms).
+    with connection.cursor() as cursor:
+        cursor.execute(_entries_sql(), [user_id, str(kind)])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def ip_allowed(user_id: int, kind: str, ip: str) -> bool:
