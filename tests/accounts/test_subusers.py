@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-import threading
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from accounts import subusers
 from accounts.models import Permission, User
 from security.models import EventType, SecurityEvent
+from tests.concurrency import run_together
 from tests.conftest import PASSWORD, signed_in_client
 
 
@@ -158,7 +156,7 @@ class TestSendingRules:
         owner = make_user("shop", time_zone="Europe/Bucharest")  # UTC+2 in winter
         sub = make_user("night", owner=owner, sending_hours_start=time(9),
                         sending_hours_end=time(17))
-        at = lambda h: datetime(2026, 1, 15, h, 30, tzinfo=dt_timezone.utc)  # noqa: E731
+        at = lambda h: datetime(2026, 1, 15, h, 30, tzinfo=UTC)  # noqa: E731
         assert not subusers.within_sending_hours(sub, at(6))   # 08:30 local
         assert subusers.within_sending_hours(sub, at(7))       # 09:30 local
         assert subusers.within_sending_hours(sub, at(14))      # 16:30 local
@@ -168,7 +166,7 @@ class TestSendingRules:
         owner = make_user("shop")
         sub = make_user("night", owner=owner, sending_hours_start=time(22),
                         sending_hours_end=time(6))
-        at = lambda h: datetime(2026, 1, 15, h, 0, tzinfo=dt_timezone.utc)  # noqa: E731
+        at = lambda h: datetime(2026, 1, 15, h, 0, tzinfo=UTC)  # noqa: E731
         assert subusers.within_sending_hours(sub, at(23))
         assert subusers.within_sending_hours(sub, at(3))
         assert not subusers.within_sending_hours(sub, at(12))
@@ -187,22 +185,8 @@ class TestSendingRules:
 def test_the_monthly_limit_holds_under_concurrent_sends(make_user):
     owner = make_user("shop")
     sub = make_user("capped", owner=owner, monthly_limit=10)
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def send():
-        try:
-            ok = subusers.reserve_messages(User.objects.get(pk=sub.pk), 1).ok
-            with lock:
-                results.append(ok)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(25)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_together(
+        [lambda: subusers.reserve_messages(User.objects.get(pk=sub.pk), 1).ok] * 25)
     assert results.count(True) == 10
     assert subusers.messages_this_month(sub) == 10
 

@@ -3,33 +3,15 @@ database connection, on SQLite and on PostgreSQL (transactional_db: real commits
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apikeys import flows
 from apikeys.checks import check_key
 from apikeys.models import APIKey, KeyUsageDay
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(calls):
-    """Run the callables at the same moment, one thread each; return their results."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            return call()
-        finally:
-            connection.close()  # each thread has its own connection: give it back
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_fifty_concurrent_uses_count_exactly_fifty(alice, settings):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
 from portal import ratelimit
+from tests.concurrency import run_together
 
 
 @pytest.mark.django_db
@@ -39,23 +38,6 @@ def test_any_text_makes_a_valid_key():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_never_pass_more_than_the_limit():
-    allowed: list[bool] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(20)
-
-    def go():
-        try:
-            barrier.wait()
-            result = ratelimit.hit("t:race", 5, 60).allowed
-            with lock:
-                allowed.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    allowed = run_together([lambda: ratelimit.hit("t:race", 5, 60).allowed] * 20)
     assert allowed.count(True) == 5
     assert ratelimit.peek("t:race", 5, 60).count == 20
