@@ -46,8 +46,8 @@ class RegisterForm(UserCreationForm):
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True,
-                                                                          "autocomplete": "username"})
+        label=_("Username"), max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = _password_field(_("Password"))
 

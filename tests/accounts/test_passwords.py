@@ -156,8 +156,8 @@ class TestExpiry:
     def test_a_default_account_is_never_forced_to_change(self, client, alice):
         from datetime import timedelta
 
-        from freezegun import freeze_time
         from django.utils import timezone
+        from freezegun import freeze_time
 
         with freeze_time(timezone.now() + timedelta(days=400)):
             client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
@@ -168,8 +168,8 @@ class TestExpiry:
     def test_an_opted_in_account_sees_whole_days_then_the_change_form(self, client, alice):
         from datetime import timedelta
 
-        from freezegun import freeze_time
         from django.utils import timezone
+        from freezegun import freeze_time
 
         alice.password_expiry_enabled = True
         alice.save()
