@@ -11,6 +11,6 @@ urlpatterns = [
     path("account/api-keys/", include("apikeys.urls")),
     path("account/", include("security.urls")),
     path("api/v1/", include("apikeys.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -191,3 +191,14 @@ def test_the_new_key_form_names_the_scopes_in_romanian(client, alice):
     assert "sms:send: Trimitere SMS" in page
     assert "Cheie standard" in page
     assert "Send SMS" not in page
+
+
+@pytest.mark.django_db
+def test_the_footer_picker_also_sets_the_accounts_language(alice_client, alice):
+    response = alice_client.post("/i18n/setlang/", {"language": "ro", "next": "/dashboard/"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.language == "ro"
+    alice_client.post("/i18n/setlang/", {"language": "xx", "next": "/dashboard/"})
+    alice.refresh_from_db()
+    assert alice.language == "ro"
