@@ -46,6 +46,35 @@ class EventType(models.TextChoices):
     BROWSER_FORGOTTEN = "browser.forgotten", _("Remembered browser forgotten")
 
 
+# How the names in an event's detail record read on the Account activity page.
+DETAIL_LABELS = {
+    "action": _("action"),
+    "active": _("active"),
+    "browser": _("browser"),
+    "count": _("count"),
+    "factor": _("factor"),
+    "failures": _("wrong codes"),
+    "key_id": _("key"),
+    "label": _("label"),
+    "list": _("list"),
+    "method": _("method"),
+    "operator": _("operator"),
+    "os": _("system"),
+    "path": _("page"),
+    "permission": _("permission"),
+    "permissions": _("permissions"),
+    "phone": _("phone"),
+    "reason": _("reason"),
+    "scope": _("scope"),
+    "session": _("session"),
+    "stage": _("stage"),
+    "sub_user": _("sub-user"),
+    "surface": _("where"),
+    "value": _("address"),
+    "via": _("via"),
+}
+
+
 class SecurityEvent(models.Model):
     """One security-relevant thing that happened. Never holds a secret."""
 
@@ -91,10 +120,12 @@ class SecurityEvent(models.Model):
 
     @property
     def detail_text(self) -> str:
-        """The detail record as short "name: value" pairs, for pages and the CSV file."""
+        """The detail record as short "name: value" pairs, for pages and the CSV file, with
+        the names in the reader's language (values are data: kept as recorded)."""
         if not isinstance(self.detail, dict):
             return ""
-        return ", ".join(f"{name}: {value}" for name, value in sorted(self.detail.items()))
+        return ", ".join(f"{DETAIL_LABELS.get(name, name)}: {value}"
+                         for name, value in sorted(self.detail.items()))
 
 
 class IPWhitelistEntry(models.Model):
