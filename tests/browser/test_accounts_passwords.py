@@ -14,16 +14,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from tests.browser.helpers import submit_password as _sign_in_with_password
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "Another-Harbour-77"
 
 
-def _sign_in_with_password(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def _register(page: Page, password: str) -> None:

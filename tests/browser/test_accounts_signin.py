@@ -8,14 +8,8 @@ from playwright.sync_api import Page, expect
 
 from accounts import otp
 from portal import sms
-from tests.conftest import PASSWORD, last_sms_code
-
-
-def _sign_in_with_password(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+from tests.browser.helpers import submit_password as _sign_in_with_password
+from tests.conftest import last_sms_code
 
 
 def _enter_code(page: Page, code: str) -> None:

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from portal import sms
-from tests.conftest import PASSWORD
+from tests.browser.helpers import submit_password as _sign_in_with_password
 
 
 def _app_code(key: bytes) -> str:
@@ -30,11 +30,6 @@ def _next_app_code(key: bytes, device: TOTPDevice) -> str:
     return f"{hotp(key, max(now_step, device.last_t + 1)):06d}"
 
 
-def _sign_in_with_password(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_it_sets_up_an_authenticator_app_and_signs_in_with_its_code(page: Page, alice):

@@ -13,18 +13,12 @@ from playwright.sync_api import Page, expect
 from apikeys import keyformat
 from apikeys.checks import check_key
 from apikeys.models import APIKey, KeyWhitelistEntry
-from tests.conftest import PASSWORD
+from tests.browser.helpers import sign_in
 
 KEY_RE = re.compile(r"^sk_live_[0-9A-Za-z]{61}$")
 EMPTY = "Page 0 of 1, showing 0 records out of 0 total, starting on record 0, ending on 0"
 
 
-def sign_in(page: Page, username: str = "alice") -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def generate(page: Page, description: str, type_label: str, signing: bool = False) -> str:

@@ -14,16 +14,12 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from portal import sms
+from tests.browser.helpers import submit_password as _sign_in_with_password
 from tests.conftest import PASSWORD, last_sms_code, outbox_link
 
 PHONE = "+40712345678"
 
 
-def _sign_in_with_password(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def _sign_out(page: Page) -> None:

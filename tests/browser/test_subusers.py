@@ -6,19 +6,11 @@ import re
 
 import requests
 from django.core import mail
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import User
 from security.models import EventType, SecurityEvent
-from tests.conftest import PASSWORD
-
-
-def _sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+from tests.browser.helpers import sign_in as _sign_in
 
 
 def test_an_owner_invites_a_sender_whose_key_sends_but_cannot_manage_keys(
