@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, SideChannelDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
+from portal.models import LoadsDeferredTogether
+
 # The idle timeouts a user may choose (seconds); the absolute lifetime caps them all.
 SESSION_IDLE_CHOICES = [
     (15 * 60, _("15 minutes")),
@@ -45,7 +47,7 @@ PERMISSION_SCOPES = {
 }
 
 
-class User(AbstractUser):
+class User(LoadsDeferredTogether, AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     email_confirmed = models.BooleanField(_("e-mail confirmed"), default=False)
     phone = PhoneNumberField(_("phone number"), blank=True)

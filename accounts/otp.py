@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import ratelimit
+from portal import fastsql, ratelimit
 from portal.clientip import client_ip
 from portal.sms import SMSError, send_sms
 from security.events import record
@@ -39,9 +39,8 @@ def has_second_factor(user: User) -> bool:
     # Table and column names come from the models, every value is a parameter.
     parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = %s "  # noqa: S608
              f"AND {qn('confirmed')} = %s" for model in (SMSDevice, TOTPDevice, StaticDevice)]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts) + " LIMIT 1", [user.pk, True] * 3)
-        return cursor.fetchone() is not None
+    row = fastsql.fetchone(" UNION ALL ".join(parts) + " LIMIT 1", [user.pk, True] * 3)
+    return row is not None
 
 
 def confirmed_devices(user: User) -> list:

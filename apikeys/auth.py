@@ -72,6 +72,8 @@ def signed_request(request: HttpRequest, body: bytes) -> SignedRequest:
 
 
 def refuse_credentials_in_query(request: HttpRequest, *, allow_key_params: bool) -> None:
+    if not request.META.get("QUERY_STRING"):
+        return
     names = {name.lower() for name in request.GET}
     allowed = KEY_PARAMS if allow_key_params else set()
     if names & (KEY_PARAMS | NEVER_IN_QUERY) - allowed:
@@ -170,7 +172,8 @@ def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Pri
         raise APIError("INSUFFICIENT_SCOPE", _("Your account's permissions do not include "
                                                "“%(scope)s”, which this request needs.")
                        % {"scope": scope})
-    limit = ratelimit.hit(f"api-token:{user.pk}", settings.API_TOKEN_RATE_LIMIT_PER_MINUTE, 60)
+    limit = ratelimit.hit_leased(f"api-token:{user.pk}", settings.API_TOKEN_RATE_LIMIT_PER_MINUTE,
+                                  60)
     if not limit.allowed:
         raise APIError("RATE_LIMITED", _("Too many requests; slow down."),
                        retry_after=limit.retry_after)

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import LoadsDeferredTogether
+
 from . import keyformat
 
 SCOPES = ["sms:send", "sms:read", "keys:read", "keys:write", "account:read"]
@@ -54,7 +56,7 @@ class APIKeyQuerySet(models.QuerySet):
         return self.exclude(state=APIKey.State.REVOKED)
 
 
-class APIKey(models.Model):
+class APIKey(LoadsDeferredTogether):
     class Type(models.TextChoices):
         DEFAULT = "default", _("Default Key")
         ZOHO_CRM = "zoho_crm", _("Zoho CRM")

@@ -46,7 +46,8 @@ def count_use(key: APIKey, ip: str) -> bool:
     Times Used goes up by exactly one (F(), in the database), Last Used and the last IP are
     set, and today's (UTC) KeyUsageDay goes up by one. In a server worker (gunicorn.conf.py)
     these counters are added up in memory and written at least once a second, one UPDATE per
-    key (apikeys.api.counting); the IP lock above is always decided at once.
+    key (apikeys.api.counting); the IP lock above is always decided at once. The counters
+    are read from the database, never from `key` (which holds only what the check read).
     """
     if not lock_first_ip(key, ip):
         return False
@@ -56,9 +57,6 @@ def count_use(key: APIKey, ip: str) -> bool:
             times_used=F("times_used") + 1, last_used_at=now, last_ip=ip
         )
         add_usage(key.pk, now.date(), 1)
-    key.times_used += 1
-    key.last_used_at = now
-    key.last_ip = ip
     return True
 
 

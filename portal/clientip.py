@@ -23,6 +23,7 @@ def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text; API clients repeat their address
 def _parse(value: str) -> str:
     value = value.strip().strip('"')
     if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"

@@ -7,8 +7,9 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.utils import translation
 
-from portal import sms
+from portal import ratelimit, sms
 
 PASSWORD = "Tr1cky-Sunset-42"
 
@@ -19,6 +20,8 @@ def _isolated(request, settings):
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     sms.outbox.clear()
+    ratelimit.forget_leases()
+    translation.deactivate()  # a request in another test may have left its language active
     names = set(request.fixturenames)
     # The database cache lives in the test database: clear it once that is set up.
     if names & {"live_server", "transactional_db"}:

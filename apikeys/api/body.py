@@ -63,6 +63,10 @@ def read_payload(request: HttpRequest) -> Payload:
                        ) from None
     if length > settings.API_MAX_BODY_BYTES:
         raise _too_large()
+    if length <= 0:
+        # Django reads no more than Content-Length (none: nothing), so there is no body.
+        request.api_payload = EMPTY  # type: ignore[attr-defined]
+        return EMPTY
     try:
         raw = request.body
     except RequestDataTooBig:

@@ -276,18 +276,30 @@ def test_refused_requests_are_not_counted(make_key):
     assert not KeyUsageDay.objects.filter(key=key).exists()
 
 
-def test_a_check_costs_one_read_and_two_writes_besides_the_cache(make_key):
+def _statements(created, ip=OFFICE) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as queries:
+        assert check(created, ip=ip).ok
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_check_costs_one_read_and_two_writes(make_key):
+    created = make_key()
+    assert check(created).ok  # the first use locks the IP and reserves rate-limit events
+    sql = _statements(created)
+    # One read (the key, its user and whether the account has an API whitelist), then the
+    # use counted (times used, the day's count); the rate limit is served from events this
+    # process already reserved.
+    assert [q.split()[0] for q in sql] == ["SELECT", "UPDATE", "UPDATE"], sql
+    assert "apikeys_apikey" in sql[0] and "security_ipwhitelistentry" in sql[0]
+
+
+def test_the_api_whitelist_is_read_only_when_the_account_has_one(make_key, alice):
     created = make_key()
     assert check(created).ok
-    with CaptureQueriesContext(connection) as queries:
-        assert check(created).ok
-    # The rate-limit counter is one upsert without Redis (none with it); everything else:
-    # the key, the account's API whitelist, the use counting.
-    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    counter = [q for q in sql if "portal_ratecounter" in q]
-    assert len(counter) <= 1, counter
-    ours = [q for q in sql if "portal_ratecounter" not in q]
-    assert len(ours) == 4, ours
+    IPWhitelistEntry.objects.create(user=alice, kind="api", value=OFFICE)
+    sql = _statements(created)
+    assert len([q for q in sql if q.startswith("SELECT")]) == 2, sql
+    assert check(created, ip=ELSEWHERE).refusal.code == Code.IP_NOT_ALLOWED

@@ -30,3 +30,37 @@ def test_it_runs_one_query_per_call(make_user, django_assert_num_queries):
     query.first("shop")
     with django_assert_num_queries(1):
         assert query.first("shop").owner is None
+
+
+@pytest.mark.django_db
+def test_only_some_fields_and_annotations_are_as_the_orms(make_user, django_assert_num_queries):
+    from django.db.models import Exists, OuterRef
+
+    from security.models import IPWhitelistEntry
+
+    owner = make_user("shop", time_zone="Europe/Bucharest")
+    IPWhitelistEntry.objects.create(user=owner, kind="api", value="203.0.113.7")
+    sub = make_user("cashier", owner=owner, permissions=["send_sms"])
+
+    def build(value):
+        return (User.objects.select_related("owner").only("username", "owner__time_zone")
+                .annotate(listed=Exists(IPWhitelistEntry.objects.filter(user=OuterRef("pk"))))
+                .filter(username=value))
+
+    query = CompiledQuery(build)
+    for user, listed in ((owner, True), (sub, False)):
+        fast, slow = query.first(user.username), build(user.username).get()
+        assert fast.get_deferred_fields() == slow.get_deferred_fields()
+        assert (fast.pk, fast.username, fast.listed) == (slow.pk, slow.username, listed)
+    cashier = query.first("cashier")
+    with django_assert_num_queries(0):
+        assert cashier.owner.time_zone == "Europe/Bucharest"
+
+
+@pytest.mark.django_db
+def test_deferred_fields_load_together_in_one_query(make_user, django_assert_num_queries):
+    make_user("shop", time_zone="Europe/Bucharest", monthly_limit=10)
+    user = User.objects.only("username").get(username="shop")
+    with django_assert_num_queries(1):
+        assert (user.time_zone, user.monthly_limit, user.email) == (
+            "Europe/Bucharest", 10, "shop@example.com")

@@ -41,3 +41,84 @@ def test_concurrent_hits_never_pass_more_than_the_limit():
     allowed = run_together([lambda: ratelimit.hit("t:race", 5, 60).allowed] * 20)
     assert allowed.count(True) == 5
     assert ratelimit.peek("t:race", 5, 60).count == 20
+
+
+# --- leased limits (the API's per-key limits) ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_leased_limit_allows_exactly_the_limit_then_refuses():
+    results = [ratelimit.hit_leased("t:lease", 70, 60) for _ in range(75)]
+    assert [r.allowed for r in results] == [True] * 70 + [False] * 5
+    assert 1 <= results[-1].retry_after <= 60
+    with freeze_time(timezone.now() + timedelta(seconds=61)):
+        assert ratelimit.hit_leased("t:lease", 70, 60).allowed  # a new window
+
+
+@pytest.mark.django_db
+def test_a_worker_reserves_events_ahead_and_one_at_a_time_near_the_limit():
+    def shared_count():
+        return ratelimit.peek("t:few", 3200, 60).count
+
+    assert ratelimit.hit_leased("t:few", 3200, 60).allowed
+    assert shared_count() == 100  # one write reserved the next hundred requests
+    for _ in range(99):
+        assert ratelimit.hit_leased("t:few", 3200, 60).allowed
+    assert shared_count() == 100
+    while shared_count() < 3200 - 40:
+        assert ratelimit.hit_leased("t:few", 3200, 60).allowed
+    for _ in range(3):  # use up what is still reserved
+        ratelimit.hit_leased("t:few", 3200, 60)
+    counts = []
+    while ratelimit.hit_leased("t:few", 3200, 60).allowed:
+        counts.append(shared_count())
+    assert counts[-1] == 3200 and counts[-10:] == list(range(3191, 3201))
+
+
+def _hit_until_refused(key: str, limit: int) -> int:
+    allowed = refused = 0
+    while refused < 3:
+        if ratelimit.hit_leased(key, limit, 60).allowed:
+            allowed, refused = allowed + 1, 0
+        else:
+            refused += 1
+    return allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_together_never_pass_more_than_the_limit():
+    """Three forked processes (as gunicorn's workers), each with its own leases, share one
+    count: together they pass exactly the limit, each using up what it reserved."""
+    import os
+
+    from django.db import connections
+
+    with freeze_time(timezone.now()):  # no window boundary in the middle of the test
+        children = []
+        for _ in range(3):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: new database connections, then hit until refused
+                code = 1
+                try:
+                    for connection in connections.all():
+                        connection.connection = None  # the parent's: never close it here
+                    os.write(write, str(_hit_until_refused("t:procs", 500)).encode())
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write)
+            children.append((pid, read))
+        counts = []
+        for pid, read in children:
+            counts.append(int(os.read(read, 64) or b"-1"))
+            os.close(read)
+            assert os.waitpid(pid, 0)[1] == 0
+    assert sum(counts) == 500, counts
+    assert ratelimit.peek("t:procs", 500, 60).count >= 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_leased_hits_never_pass_more_than_the_limit():
+    allowed = run_together([lambda: ratelimit.hit_leased("t:lrace", 5, 60).allowed] * 20)
+    assert allowed.count(True) == 5
