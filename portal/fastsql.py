@@ -35,8 +35,9 @@ def _run(sql: str, params, alias: str, fetch):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return fetch(cursor)
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
+    if connection.connection is None or connection.needs_rollback:
+        connection.ensure_connection()  # what Django's cursor() checks first
+        connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
         cursor = connection.connection.cursor()
         try:

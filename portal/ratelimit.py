@@ -19,7 +19,7 @@ import hashlib
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -99,8 +99,9 @@ def hit(key: str, limit: int, window: int) -> Limit:
 @dataclass
 class _Lease:
     start: int  # the window it belongs to
-    left: int  # events reserved and not yet handed out
-    count: int  # the shared count when this worker last reserved
+    left: int = 0  # events reserved and not yet handed out
+    count: int = 0  # the shared count when this process last reserved
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one reservation at a time
 
 
 _leases: dict[str, _Lease] = {}
@@ -113,35 +114,35 @@ def _lease_size(limit: int, known_count: int) -> int:
     return max(1, min(MAX_LEASE, (limit - known_count) // 32))
 
 
-def hit_leased(key: str, limit: int, window: int) -> Limit:
-    """As `hit`, with events reserved from the shared count a few at a time (see above)."""
-    digest, start, remaining = _window(key, window)
-    with _leases_lock:
-        lease = _leases.get(digest)
-        if lease is not None and lease.start == start:
-            if lease.left > 0:
-                lease.left -= 1
-                return Limit(True, lease.count, 0)
-            known = lease.count
-        else:
-            known = 0
-    if known >= limit:
-        return Limit(False, known, max(remaining, 1))
-    amount = _lease_size(limit, known)
-    count = _count_up(digest, start, window, amount)
-    granted = max(0, min(amount, limit - (count - amount)))
+def _lease(digest: str, start: int) -> _Lease:
     with _leases_lock:
         lease = _leases.get(digest)
         if lease is None or lease.start != start:
             if len(_leases) >= MAX_LEASES:
                 for stale in [k for k, v in _leases.items() if v.start != start]:
                     del _leases[stale]
-            lease = _leases[digest] = _Lease(start, 0, count)
-        lease.count = max(lease.count, count)
-        if granted:
-            lease.left += granted - 1
-            return Limit(True, count, 0)
-    return Limit(False, count, max(remaining, 1))
+            lease = _leases[digest] = _Lease(start)
+        return lease
+
+
+def hit_leased(key: str, limit: int, window: int) -> Limit:
+    """As `hit`, with events reserved from the shared count a few at a time (see above)."""
+    digest, start, remaining = _window(key, window)
+    lease = _lease(digest, start)
+    # Threads of one process wait for one reservation, then share what it brought.
+    with lease.lock:
+        if lease.left > 0:
+            lease.left -= 1
+            return Limit(True, lease.count, 0)
+        if lease.count < limit:
+            amount = _lease_size(limit, lease.count)
+            count = _count_up(digest, start, window, amount)
+            granted = max(0, min(amount, limit - (count - amount)))
+            lease.count = max(lease.count, count)
+            if granted:
+                lease.left = granted - 1
+                return Limit(True, count, 0)
+        return Limit(False, lease.count, max(remaining, 1))
 
 
 def forget_leases() -> None:

@@ -64,3 +64,25 @@ def test_deferred_fields_load_together_in_one_query(make_user, django_assert_num
     with django_assert_num_queries(1):
         assert (user.time_zone, user.monthly_limit, user.email) == (
             "Europe/Bucharest", 10, "shop@example.com")
+
+
+@pytest.mark.django_db
+def test_the_key_lookup_builds_directly_and_the_same_as_the_orm(make_user):
+    """The key check's lookup takes the direct way (plain fields only); a query with a field
+    whose descriptor converts values (User.phone) takes Django's."""
+    from apikeys import flows
+    from apikeys.checks import _KEY_LOOKUP
+    from apikeys.models import APIKey
+
+    created = flows.create_key(None, make_user("shop"), description="d", type="cloud")
+    assert _KEY_LOOKUP.builds_directly()
+    assert not CompiledQuery(lambda v: User.objects.filter(username=v)).builds_directly()
+    fast = _KEY_LOOKUP.first(created.key.lookup_id)
+    slow = APIKey.objects.select_related("user").get(pk=created.key.pk)
+    assert fast.get_deferred_fields() and not fast._state.adding and fast._state.db == "default"
+    for field in APIKey._meta.concrete_fields:
+        if field.attname not in fast.get_deferred_fields():
+            assert getattr(fast, field.attname) == getattr(slow, field.attname), field.name
+    for name in ("id", "username", "email", "is_active", "owner_id", "permissions"):
+        assert getattr(fast.user, name) == getattr(slow.user, name), name
+    assert fast.account_api_listed is False

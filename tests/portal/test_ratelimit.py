@@ -122,3 +122,12 @@ def test_worker_processes_together_never_pass_more_than_the_limit():
 def test_concurrent_leased_hits_never_pass_more_than_the_limit():
     allowed = run_together([lambda: ratelimit.hit_leased("t:lrace", 5, 60).allowed] * 20)
     assert allowed.count(True) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_leased_hits_under_the_limit_all_pass():
+    # Threads that find no reserved events wait for one reservation and share it, rather
+    # than each reserving its own and using up the window between them.
+    allowed = run_together([lambda: ratelimit.hit_leased("t:lmany", 1000, 60).allowed] * 50)
+    assert allowed.count(True) == 50
+    assert ratelimit.peek("t:lmany", 1000, 60).count <= 50 + 31
