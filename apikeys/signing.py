@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.core.cache import cache
+from portal import ratelimit
 
 TOLERANCE_SECONDS = 300
 # Longer than the whole window a timestamp can be accepted in (2 x 300 s), so a pair cannot
@@ -80,9 +80,10 @@ def verify_signature(secret: str, signed: SignedRequest, *, now: float | None = 
 def claim_once(key_id: int | str, signed: SignedRequest) -> bool:
     """Accept this (timestamp, signature) pair for this key once, across processes.
 
-    `cache.add` is atomic on the database cache and on Redis: exactly one caller wins.
-    Only a verified signature reaches here, so it is canonical lowercase hex.
+    `ratelimit.first_time` is one atomic statement (Redis SET NX, or an upsert on the
+    database): exactly one caller wins. Only a verified signature reaches here, so it is
+    canonical lowercase hex.
     """
     assert signed.signature is not None and _SIGNATURE.fullmatch(signed.signature)
-    digest = hashlib.sha256(f"{signed.timestamp}|{signed.signature}".encode()).hexdigest()
-    return cache.add(f"apikeys:sig:{key_id}:{digest}", 1, timeout=REPLAY_TTL_SECONDS)
+    return ratelimit.first_time(f"apikeys:sig:{key_id}:{signed.timestamp}|{signed.signature}",
+                                REPLAY_TTL_SECONDS)

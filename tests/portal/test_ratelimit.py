@@ -131,3 +131,11 @@ def test_concurrent_leased_hits_under_the_limit_all_pass():
     allowed = run_together([lambda: ratelimit.hit_leased("t:lmany", 1000, 60).allowed] * 50)
     assert allowed.count(True) == 50
     assert ratelimit.peek("t:lmany", 1000, 60).count <= 50 + 31
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_one_time_value_is_accepted_once_even_at_the_same_moment():
+    firsts = run_together([lambda: ratelimit.first_time("nonce:1700000000|ab12", 660)] * 10)
+    assert firsts.count(True) == 1
+    assert ratelimit.first_time("nonce:1700000000|cd34", 660)
+    assert not ratelimit.first_time("nonce:1700000000|cd34", 660)
