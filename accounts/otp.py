@@ -10,6 +10,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from django.conf import settings
 from django.db import connection
@@ -35,12 +36,17 @@ _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 def has_second_factor(user: User) -> bool:
     """One query (the API's /me and every dashboard ask): any confirmed device at all."""
+    row = fastsql.fetchone(_second_factor_sql(), [user.pk, True] * 3)
+    return row is not None
+
+
+@cache
+def _second_factor_sql() -> str:
     qn = connection.ops.quote_name
     # Table and column names come from the models, every value is a parameter.
     parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = %s "  # noqa: S608
              f"AND {qn('confirmed')} = %s" for model in (SMSDevice, TOTPDevice, StaticDevice)]
-    row = fastsql.fetchone(" UNION ALL ".join(parts) + " LIMIT 1", [user.pk, True] * 3)
-    return row is not None
+    return " UNION ALL ".join(parts) + " LIMIT 1"
 
 
 def confirmed_devices(user: User) -> list:

@@ -20,6 +20,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,13 +35,17 @@ class Limit:
     retry_after: int  # seconds until the window ends (0 when allowed)
 
 
+@lru_cache(maxsize=4096)  # the API's per-key limits ask for the same few keys all the time
+def _digest(key: str) -> str:
+    # Keys carry client input (usernames, e-mail addresses): hash them so that any text
+    # makes a valid, bounded key on every backend.
+    return hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
 def _window(key: str, window: int) -> tuple[str, int, int]:
     now = int(time.time())
     start = now - now % window
-    # Keys carry client input (usernames, e-mail addresses): hash them so that any text
-    # makes a valid, bounded key on every backend.
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    return digest, start, start + window - now
+    return _digest(key), start, start + window - now
 
 
 def _use_cache() -> bool:
@@ -153,7 +158,7 @@ def first_time(key: str, ttl: int) -> bool:
     the row expires after `ttl`). Django's database cache would take a read, a write and a
     transaction (~0.2 ms) for the same answer.
     """
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    digest = _digest.__wrapped__(key)  # every value is new: keep it out of the cache
     if _use_cache():
         return cache.add(f"once:{digest}", 1, timeout=ttl)
     expires = int(time.time()) + ttl

@@ -8,6 +8,7 @@ e-mail the account.
 from __future__ import annotations
 
 import ipaddress
+from functools import cache
 
 from django.db import connection
 from django.db.models import Exists
@@ -25,6 +26,7 @@ PORTAL = IPWhitelistEntry.Kind.PORTAL
 API = IPWhitelistEntry.Kind.API
 
 
+@cache
 def _entries_sql() -> str:
     qn = connection.ops.quote_name
     # Names from the model, values as parameters: nothing from a client is formatted in.
