@@ -6,6 +6,10 @@ cost ~100 µs a call, three times more than running the query (bench/keycheck.py
 statements here are constants, so they are rewritten once and then run on the database
 driver's own cursor, inside Django's error translation.
 
+On PostgreSQL they are prepared statements (psycopg's server-side binding, prepared once
+per connection): planning the key lookup cost four times running it. Behind PgBouncer in
+transaction mode that needs PgBouncer 1.21+ with `max_prepared_statements` set.
+
 When something watches the queries (`assertNumQueries`, the debug cursor with DEBUG on, an
 `execute_wrapper`), statements go through Django's cursor as usual, so they are seen.
 Statements use "%s" placeholders, as with `cursor.execute`; names come from the models and
@@ -18,6 +22,11 @@ import re
 from functools import lru_cache
 
 from django.db import connections
+
+try:
+    import psycopg
+except ImportError:  # SQLite only
+    psycopg = None
 
 _FORMAT_QMARK = re.compile(r"(?<!%)%s")  # the rewrite Django's SQLite backend does
 
@@ -39,6 +48,15 @@ def _run(sql: str, params, alias: str, fetch):
         connection.ensure_connection()  # what Django's cursor() checks first
         connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            # Server-side binding, so that the statement is prepared once per connection:
+            # PostgreSQL planned the key lookup in 0.3 ms and ran it in 0.08 ms.
+            cursor = psycopg.Cursor(connection.connection)
+            try:
+                cursor.execute(sql, params, prepare=True)
+                return fetch(cursor)
+            finally:
+                cursor.close()
         cursor = connection.connection.cursor()
         try:
             cursor.execute(_for_driver(connection.vendor, sql), params)

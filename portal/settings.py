@@ -132,6 +132,11 @@ DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if envbool("DATABASE_PREPARED_STATEMENTS", "1"):
+        # Django turns psycopg's prepared statements off for the sake of poolers; the API's
+        # few hot statements (portal.fastsql) ask for them: planning the key lookup cost
+        # more than running it. 0 for PgBouncer in transaction mode older than 1.21.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

@@ -33,3 +33,18 @@ def test_the_queries_are_seen_when_someone_counts_them(make_user):
 def test_a_database_error_is_djangos(make_user):
     with pytest.raises(DatabaseError):
         fastsql.fetchone("SELECT no_such_column FROM accounts_user")
+
+
+@pytest.mark.django_db
+def test_the_key_checks_lookup_is_a_prepared_statement_on_postgresql(make_user):
+    from apikeys import flows
+    from apikeys.checks import check_key
+
+    created = flows.create_key(None, make_user("alice"), description="d", type="cloud")
+    for _ in range(2):
+        assert check_key(created.full_key, ip="203.0.113.7").ok
+    if connection.vendor == "postgresql":  # the CI's second run
+        prepared = fastsql.fetchall("SELECT statement FROM pg_prepared_statements")
+        assert any("apikeys_apikey" in statement for (statement,) in prepared), prepared
+    else:  # SQLite keeps every statement prepared in its own cache
+        assert connection.vendor == "sqlite"
