@@ -23,8 +23,14 @@ def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
-@lru_cache(maxsize=4096)  # a pure function of the text; API clients repeat their address
 def _parse(value: str) -> str:
+    # No address is longer than this, bracketed, with a port and a zone: anything longer is
+    # refused before it can take room in the cache below.
+    return _parse_short(value) if len(value) <= 100 else ""
+
+
+@lru_cache(maxsize=4096)  # a pure function of the text; API clients repeat their address
+def _parse_short(value: str) -> str:
     value = value.strip().strip('"')
     if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
         value = value[1 : value.index("]")]

@@ -39,3 +39,11 @@ def test_ipv6_and_mapped_addresses_are_normalised(settings):
     assert _ip(REMOTE_ADDR="2001:DB8::1") == "2001:db8::1"
     assert _ip(REMOTE_ADDR="::ffff:198.51.100.9") == "198.51.100.9"
     assert _ip(REMOTE_ADDR="garbage") == ""
+
+
+def test_an_overlong_hop_is_malformed_and_trusts_nothing_to_its_left(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    padded = " " * 200 + "198.51.100.9"  # valid once stripped, but no real hop is this long
+    assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.1, {padded}") == "10.0.0.1"
+    assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.9") == (
+        "198.51.100.9")
