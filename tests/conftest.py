@@ -52,6 +52,17 @@ def make_user(db):
     return make
 
 
+def key_factory(owner, **defaults):
+    """`make(user=None, **options)`: a key of `owner` (or `user`) made through the real flow,
+    `defaults` (description, type...) unless the options say otherwise."""
+    from apikeys import flows
+
+    def make(user=None, **options) -> flows.Created:
+        return flows.create_key(None, user or owner, **{**defaults, **options})
+
+    return make
+
+
 @pytest.fixture
 def alice(make_user):
     """The owner of the account under test."""

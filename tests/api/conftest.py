@@ -11,18 +11,14 @@ import pytest
 
 from apikeys import flows
 from apikeys.models import APIKey
+from tests.conftest import key_factory
 
 CLIENT_IP = "127.0.0.1"
 
 
 @pytest.fixture
 def make_key(alice):
-    def make(user=None, *, description="Integration", type=APIKey.Type.CLOUD,
-             **options) -> flows.Created:
-        return flows.create_key(None, user or alice, description=description, type=type,
-                                **options)
-
-    return make
+    return key_factory(alice, description="Integration", type=APIKey.Type.CLOUD)
 
 
 @pytest.fixture

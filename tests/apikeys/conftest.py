@@ -7,6 +7,7 @@ import pytest
 from apikeys import flows
 from apikeys.checks import check_key
 from apikeys.models import APIKey
+from tests.conftest import key_factory
 
 OFFICE = "203.0.113.7"
 ELSEWHERE = "198.51.100.9"
@@ -14,12 +15,7 @@ ELSEWHERE = "198.51.100.9"
 
 @pytest.fixture
 def make_key(alice):
-    def make(user=None, *, description="My Twitter Application", type=APIKey.Type.DEFAULT,
-             **options) -> flows.Created:
-        return flows.create_key(None, user or alice, description=description, type=type,
-                                **options)
-
-    return make
+    return key_factory(alice, description="My Twitter Application", type=APIKey.Type.DEFAULT)
 
 
 def check(created: flows.Created, ip: str = OFFICE, **kwargs):
