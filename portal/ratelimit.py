@@ -16,6 +16,7 @@ worker may still hold a few reserved events when another is refused.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import threading
 import time
@@ -173,6 +174,17 @@ def forget_leases() -> None:
     back with the test's database)."""
     with _leases_lock:
         _leases.clear()
+
+
+def _after_fork_in_child() -> None:
+    # What the parent reserved is the parent's to hand out: a forked worker using it too
+    # would pass more than the limit.
+    global _leases_lock
+    _leases_lock = threading.Lock()
+    _leases.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def peek(key: str, limit: int, window: int) -> Limit:

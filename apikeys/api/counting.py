@@ -46,7 +46,20 @@ _state = {"pid": None, "thread": None, "stop": None}
 
 def active() -> bool:
     """Is this process aggregating (started here, in this very process)?"""
-    return _state["pid"] == os.getpid()
+    return _state["pid"] is not None
+
+
+def _after_fork_in_child() -> None:
+    # A forked process has no flusher thread, and the counts it inherited are its parent's
+    # to write: it starts afresh (and aggregates only once it calls start()).
+    global _lock
+    _lock = threading.Lock()  # the parent's may have been held at the fork
+    _state.update(pid=None, thread=None, stop=None)
+    _keys.clear()
+    _days.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def start(interval: float | None = None) -> bool:

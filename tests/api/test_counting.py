@@ -150,3 +150,36 @@ def test_concurrent_adds_and_flushes_lose_nothing(key, aggregating):
         written += counting.flush()
     written += counting.flush()
     assert written == threads * per_thread == times_used(key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forked_process_starts_with_nothing_of_its_parents(key, aggregating):
+    """A worker forked while its parent held counts and reserved rate-limit events must not
+    write or hand them out a second time."""
+    import os
+
+    from portal import ratelimit
+
+    assert check_key(key.full_key, ip="198.51.100.1").ok
+    assert ratelimit.hit_leased("t:fork", 1000, 60).allowed  # the parent reserves ahead
+    reserved = ratelimit.peek("t:fork", 1000, 60).count
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            for connection in connections.all():
+                connection.connection = None  # the parent's: never close it here
+            seen = [counting.active(), counting.pending_uses()]
+            ratelimit.hit_leased("t:fork", 1000, 60)  # must reserve its own
+            seen.append(ratelimit.peek("t:fork", 1000, 60).count > reserved)
+            os.write(write, repr(seen).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    seen = os.read(read, 200).decode()
+    os.close(read)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert seen == repr([False, 0, True])
+    assert counting.active() and counting.pending_uses() == 1  # the parent keeps its own
