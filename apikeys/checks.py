@@ -98,12 +98,13 @@ def _normal_ip(ip: str) -> str | None:
 
 def check_key(raw_key: str, *, ip: str, scope: str | None = None,
               signed: SignedRequest | None = None,
-              request: HttpRequest | None = None) -> KeyCheck:
+              request: HttpRequest | None = None, username: str | None = None) -> KeyCheck:
     """Check a presented key for one request; return the key, or the first refusal.
 
     `ip` is the client address (`portal.clientip.client_ip`), `scope` the endpoint's scope
     (None: any key will do), `signed` the request's method, path, body and signature headers
-    (needed for keys with signing on). An accepted request is counted as a use.
+    (needed for keys with signing on), `username` the smsUser sent with the key, which must
+    be the key's owner. An accepted request is counted as a use.
     """
     # 1. Format and checksum: a mistyped key never reaches the database.
     parsed = keyformat.parse(raw_key)
@@ -115,6 +116,9 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
     key = _KEY_LOOKUP.first(parsed.lookup_id)
     if key is None or not hmac.compare_digest(key.secret_hash, presented):
         return _refuse(Code.INVALID_API_KEY, _("The API key is not valid: no such key."))
+    if username is not None and username != key.user.username:
+        return _refuse(Code.INVALID_API_KEY, _("The API key is not valid: smsUser is not the "
+                                               "key's owner."))
     if not key.user.is_active:
         return _refuse(Code.INVALID_API_KEY, _("The API key's account is disabled."))
     client = _normal_ip(ip)

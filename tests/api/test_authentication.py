@@ -194,3 +194,10 @@ def test_the_key_never_appears_in_an_error(client, key):
     flows.revoke_key(None, key.key)
     response = call(client, "GET", "/api/v1/me", key=key.full_key)
     assert key.full_key not in response.content.decode()
+
+
+def test_a_wrong_smsuser_is_refused_in_the_readers_language(client, key, mallory):
+    body = {**SEND, "smsUser": "mallory", "smsKey": key.full_key}
+    response = call(client, "POST", "/api/v1/sms/send", body, HTTP_ACCEPT_LANGUAGE="ro")
+    assert response.json()["error"]["message"] == (
+        "Cheia API nu este validă: smsUser nu este proprietarul cheii.")
