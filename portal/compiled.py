@@ -96,7 +96,9 @@ class CompiledQuery:
         if len(slots) != 1:
             raise ValueError("a compiled query takes exactly one placeholder parameter")
         fields = [s[0] for s in compiler.select[0:compiler.col_count]]
-        converters = compiler.get_converters(fields)
+        # As compiler.apply_converters does, flattened (it is run on every call).
+        converters = [(pos, convs, expression, compiler.connection) for pos, (convs, expression)
+                      in compiler.get_converters(fields).items()]
         klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [f[0].target.attname for f in compiler.select[start:end]]
@@ -126,7 +128,12 @@ class CompiledQuery:
         if row is None:
             return None
         if converters:
-            row = next(iter(compiler.apply_converters([row], converters)))
+            row = list(row)
+            for pos, convs, expression, connection in converters:
+                value = row[pos]
+                for convert in convs:
+                    value = convert(value, expression, connection)
+                row[pos] = value
         if builder is not None:
             obj = builder.make(row)
         else:
