@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from ..models import MAX_GRACE_SECONDS
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text: one that reached a query or an INSERT was a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return value
+
+
+# Text a client sends that reaches the database: no NUL, and the document says so.
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": "^[^\\x00]*$"})]
 
 
 class ErrorDetail(Schema):
@@ -77,10 +88,10 @@ class CreatedKeyOut(Schema):
 
 
 class CreateKeyIn(Schema):
-    description: str = Field(max_length=200)
+    description: Text = Field(max_length=200)
     type: Literal["default", "zoho_crm", "cloud"] = "default"
     scopes: list[str] | None = Field(None, description="Default: all scopes.")
-    expires_at: str | None = Field(None, description="A date (YYYY-MM-DD) or ISO 8601 time.")
+    expires_at: Text | None = Field(None, description="A date (YYYY-MM-DD) or ISO 8601 time.")
     signing: bool = False
 
 
@@ -89,8 +100,8 @@ class RegenerateIn(Schema):
 
 
 class WhitelistIn(Schema):
-    value: str = Field(max_length=100, examples=["203.0.113.7", "2001:db8::/32"])
-    label: str = Field("", max_length=100)
+    value: Text = Field(max_length=100, examples=["203.0.113.7", "2001:db8::/32"])
+    label: Text = Field("", max_length=100)
 
 
 class EntryOut(Schema):
@@ -116,9 +127,9 @@ class MeOut(Schema):
 
 
 class LoginIn(Schema):
-    login: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=4096)
-    otp: str | None = Field(None, max_length=64)
+    login: Text = Field(min_length=1, max_length=254)
+    password: Text = Field(min_length=1, max_length=4096)
+    otp: Text | None = Field(None, max_length=64)
 
 
 class TokenOut(Schema):
@@ -132,8 +143,8 @@ class SendIn(Schema):
         description="E.164 numbers: a list, or (in a form body) repeated or comma-separated.",
         examples=[["+14155551234"]],
     )
-    message: str
-    sender_id: str | None = None
+    message: Text
+    sender_id: Text | None = None
 
     @field_validator("to", mode="before")
     @classmethod

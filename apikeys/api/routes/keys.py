@@ -39,6 +39,8 @@ class PageQuery(Schema):
 
 def _key(request, key_id: str) -> APIKey:
     """One of the account's keys by its public id; 404 for anyone else's."""
+    if "\x00" in key_id:  # no id has one, and PostgreSQL would refuse the query
+        raise not_found(_("You have no API key with this id."))
     key = (APIKey.objects.select_related("user").prefetch_related("whitelist")
            .filter(user=request.auth.user, lookup_id=key_id[:32]).first())
     if key is None:

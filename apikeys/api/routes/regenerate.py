@@ -125,7 +125,8 @@ _FORMATS_DOC = {
 }
 _FIELDS_DOC = {"type": "object", "properties": {
     "format": {"type": "string", "enum": list(FORMATS)},
-    "userId": {"type": "string"}, "password": {"type": "string"}, "keyId": {"type": "string"},
+    **{name: {"type": "string", "pattern": "^[^\\x00]*$"}
+       for name in ("userId", "password", "keyId")},
 }}
 OPENAPI = {
     "requestBody": {"content": {FORM: {"schema": _FIELDS_DOC},
@@ -154,6 +155,10 @@ def regenerate_api_key(request):
             raise APIError("VALIDATION_ERROR", _("format must be plain, json or xml."))
         header_key = request.META.get("HTTP_APIKEY", request.META.get("HTTP_X_API_KEY"))
         user_id, password = _text(fields, "userId"), _text(fields, "password")
+        if any("\x00" in _text(fields, name) for name in ("userId", "password", "keyId")):
+            # PostgreSQL refuses NUL in text: it must not reach the sign-in's queries.
+            raise APIError("VALIDATION_ERROR", _("userId, password and keyId must not contain "
+                                                 "NUL characters."))
         if header_key is not None and (user_id or password):
             raise APIError("AUTH_REQUIRED", _("Send either the apiKey header or userId and "
                                               "password, not both."))
