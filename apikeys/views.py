@@ -65,7 +65,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
     people = _account_users(request)
     chosen = request.GET.get("user", "")
     if chosen:
-        keys = keys.filter(user__username=chosen)
+        # Only the account's own people can be chosen; any other text matches nothing.
+        known = {person.username for person in people}
+        keys = keys.filter(user__username=chosen) if chosen in known else keys.none()
     page = Paginator(keys, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "apikeys/list.html",
                   {"nav": "keys", "page": page, "pager": pager(page),

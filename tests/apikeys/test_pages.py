@@ -340,3 +340,19 @@ def test_an_entry_of_another_key_cannot_be_removed_through_this_one(alice_client
     response = alice_client.post(f"{LIST}{mine.key.lookup_id}/whitelist/{entry.pk}/delete/")
     assert response.status_code == 404
     assert KeyWhitelistEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.parametrize("path", ["abc%00def/", "abc%00def/delete/", "a-b/", "x" * 40 + "/"])
+def test_a_key_address_that_no_key_can_have_is_a_404(alice_client, path):
+    # Checked by the URL itself: a NUL never reaches PostgreSQL (which refuses it: a 500).
+    assert alice_client.get(LIST + path).status_code == 404
+    assert alice_client.post(LIST + path).status_code == 404
+
+
+def test_filtering_by_someone_not_in_the_account_shows_nothing(alice_client, make_key):
+    make_key()
+    for name in ("mallory", "al\x00ice"):
+        response = alice_client.get(LIST, {"user": name})
+        assert response.status_code == 200
+        assert "Page 0 of 1" in text(response)
+    assert "Page 1 of 1" in text(alice_client.get(LIST, {"user": "alice"}))
