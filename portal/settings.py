@@ -146,7 +146,10 @@ else:
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
                 # at BEGIN so concurrent writers queue instead of failing with "locked".
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # mmap: a worker re-reads pages after another worker's write through memory
+                # rather than read() calls (make bench: b/a from ~0.87 to ~0.93).
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                 "PRAGMA mmap_size=268435456;"),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
