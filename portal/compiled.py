@@ -14,6 +14,7 @@ with the plain ORM.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
@@ -82,13 +83,36 @@ class _Builder:
         return obj
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """One query, compiled for one database: its SQL and how to turn a row into instances."""
+
+    sql: str
+    params: tuple
+    slot: int  # where the value goes in params
+    converters: list  # (position, converters, expression, connection), flattened
+    model: type[Model]
+    init_list: list[str]  # Django's way: from_db's field names and their columns
+    start: int
+    end: int
+    populators: list
+    annotations: list[tuple[str, int]]
+    builder: _Builder | None  # the direct way, when `_plain` allows it
+
+
 class CompiledQuery:
     def __init__(self, build: Callable[[str], QuerySet]):
         """`build(value)` returns the queryset for one value (one filter parameter)."""
         self._build = build
-        self._state: dict[str, tuple] = {}
+        self._state: dict[str, _Compiled] = {}
 
-    def _compile(self, alias: str) -> tuple:
+    def _compiled(self, alias: str) -> _Compiled:
+        compiled = self._state.get(alias)
+        if compiled is None:
+            compiled = self._state[alias] = self._compile(alias)
+        return compiled
+
+    def _compile(self, alias: str) -> _Compiled:
         queryset = self._build(PLACEHOLDER)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
@@ -96,50 +120,49 @@ class CompiledQuery:
         if len(slots) != 1:
             raise ValueError("a compiled query takes exactly one placeholder parameter")
         fields = [s[0] for s in compiler.select[0:compiler.col_count]]
-        # As compiler.apply_converters does, flattened (it is run on every call).
-        converters = [(pos, convs, expression, compiler.connection) for pos, (convs, expression)
-                      in compiler.get_converters(fields).items()]
         klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        init_list = [f[0].target.attname for f in compiler.select[start:end]]
-        populators = get_related_populators(klass_info, compiler.select, alias)
-        annotations = [(name, pos) for name, pos in compiler.annotation_col_map.items()
-                       if pos is not None]
         builder = _Builder(klass_info, compiler.select, alias)
-        return (sql, list(params), slots[0], compiler, converters, klass_info["model"],
-                init_list, start, end, populators, annotations,
-                builder if builder.plain else None)
+        return _Compiled(
+            sql=sql, params=tuple(params), slot=slots[0],
+            # As compiler.apply_converters does, flattened (it is run on every call).
+            converters=[(pos, convs, expression, compiler.connection) for pos, (convs, expression)
+                        in compiler.get_converters(fields).items()],
+            model=klass_info["model"],
+            init_list=[f[0].target.attname for f in compiler.select[start:end]],
+            start=start, end=end,
+            populators=get_related_populators(klass_info, compiler.select, alias),
+            annotations=[(name, pos) for name, pos in compiler.annotation_col_map.items()
+                         if pos is not None],
+            builder=builder if builder.plain else None,
+        )
 
     def builds_directly(self, alias: str = "default") -> bool:
         """Are instances built straight from the row (`_plain`), rather than by `from_db`?"""
-        state = self._state.get(alias) or self._state.setdefault(alias, self._compile(alias))
-        return state[-1] is not None
+        return self._compiled(alias).builder is not None
 
     def first(self, value, alias: str = "default"):
         """The first instance the query finds for `value`, or None."""
-        state = self._state.get(alias)
-        if state is None:
-            state = self._state[alias] = self._compile(alias)
-        (sql, params, slot, compiler, converters, model, init_list, start, end, pops,
-         annotations, builder) = state
-        params = list(params)
-        params[slot] = value
-        row = fastsql.fetchone(sql, params, alias)
+        compiled = self._compiled(alias)
+        params = list(compiled.params)
+        params[compiled.slot] = value
+        row = fastsql.fetchone(compiled.sql, params, alias)
         if row is None:
             return None
-        if converters:
+        if compiled.converters:
             row = list(row)
-            for pos, convs, expression, connection in converters:
+            for pos, convs, expression, connection in compiled.converters:
                 value = row[pos]
                 for convert in convs:
                     value = convert(value, expression, connection)
                 row[pos] = value
-        if builder is not None:
-            obj = builder.make(row)
+        if compiled.builder is not None:
+            obj = compiled.builder.make(row)
         else:
-            obj = model.from_db(alias, init_list, row[start:end])
-            for populator in pops:
+            obj = compiled.model.from_db(alias, compiled.init_list,
+                                         row[compiled.start:compiled.end])
+            for populator in compiled.populators:
                 populator.populate(row, obj)
-        for name, pos in annotations:
+        for name, pos in compiled.annotations:
             setattr(obj, name, row[pos])
         return obj

@@ -36,11 +36,14 @@ class Limit:
     retry_after: int  # seconds until the window ends (0 when allowed)
 
 
-@lru_cache(maxsize=4096)  # the API's per-key limits ask for the same few keys all the time
-def _digest(key: str) -> str:
+def _hash(key: str) -> str:
     # Keys carry client input (usernames, e-mail addresses): hash them so that any text
     # makes a valid, bounded key on every backend.
     return hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+# The API's per-key limits ask for the same few keys all the time.
+_digest = lru_cache(maxsize=4096)(_hash)
 
 
 def _window(key: str, window: int) -> tuple[str, int, int]:
@@ -159,7 +162,7 @@ def first_time(key: str, ttl: int) -> bool:
     the row expires after `ttl`). Django's database cache would take a read, a write and a
     transaction (~0.2 ms) for the same answer.
     """
-    digest = _digest.__wrapped__(key)  # every value is new: keep it out of the cache
+    digest = _hash(key)  # every value is new: keep it out of _digest's cache
     if _use_cache():
         return cache.add(f"once:{digest}", 1, timeout=ttl)
     expires = int(time.time()) + ttl
