@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connections
 from django.utils import timezone
+from freezegun import freeze_time
 
 from apikeys import flows
 from apikeys.api import counting
@@ -153,6 +154,7 @@ def test_concurrent_adds_and_flushes_lose_nothing(key, aggregating):
 
 
 @pytest.mark.django_db(transaction=True)
+@freeze_time("2026-01-01 12:00:00")  # parent and child in one rate-limit window
 def test_a_forked_process_starts_with_nothing_of_its_parents(key, aggregating):
     """A worker forked while its parent held counts and reserved rate-limit events must not
     write or hand them out a second time."""

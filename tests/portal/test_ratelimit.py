@@ -11,6 +11,8 @@ from freezegun import freeze_time
 from portal import ratelimit
 from tests.concurrency import run_together
 
+A_WINDOWS_START = "2026-01-01 12:00:00"  # a minute's (and an hour's) first second
+
 
 @pytest.mark.django_db
 def test_it_allows_up_to_the_limit_then_refuses_with_the_time_to_wait():
@@ -47,6 +49,7 @@ def test_concurrent_hits_never_pass_more_than_the_limit():
 
 
 @pytest.mark.django_db
+@freeze_time(A_WINDOWS_START)  # no window boundary in the middle of the test
 def test_a_leased_limit_allows_exactly_the_limit_then_refuses():
     results = [ratelimit.hit_leased("t:lease", 70, 60) for _ in range(75)]
     assert [r.allowed for r in results] == [True] * 70 + [False] * 5
@@ -56,6 +59,7 @@ def test_a_leased_limit_allows_exactly_the_limit_then_refuses():
 
 
 @pytest.mark.django_db
+@freeze_time(A_WINDOWS_START)  # no window boundary in the middle of the test
 def test_a_worker_reserves_events_ahead_and_one_at_a_time_near_the_limit():
     def shared_count():
         return ratelimit.peek("t:few", 3200, 60).count
@@ -119,12 +123,14 @@ def test_worker_processes_together_never_pass_more_than_the_limit():
 
 
 @pytest.mark.django_db(transaction=True)
+@freeze_time(A_WINDOWS_START)  # no window boundary in the middle of the test
 def test_concurrent_leased_hits_never_pass_more_than_the_limit():
     allowed = run_together([lambda: ratelimit.hit_leased("t:lrace", 5, 60).allowed] * 20)
     assert allowed.count(True) == 5
 
 
 @pytest.mark.django_db(transaction=True)
+@freeze_time(A_WINDOWS_START)  # no window boundary in the middle of the test
 def test_concurrent_leased_hits_under_the_limit_all_pass():
     # Threads that find no reserved events wait for one reservation and share it, rather
     # than each reserving its own and using up the window between them.
