@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -86,7 +86,7 @@ class UserAdmin(BaseUserAdmin):
     def suspend_accounts(self, request, queryset):
         # An account's sub-users stop with it.
         users = User.objects.filter(Q(pk__in=queryset) | Q(owner__in=queryset))
-        count = users.update(is_active=False, token_epoch=F("token_epoch") + 1)
+        count = User.end_api_tokens(users, is_active=False)
         for user in queryset:
             record(request, EventType.SUBUSER_SUSPENDED, user=user,
                    operator=request.user.username)
@@ -114,7 +114,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("End all API tokens (JWT) of the account"))
     def sign_out_everywhere(self, request, queryset):
-        count = queryset.update(token_epoch=F("token_epoch") + 1)
+        count = User.end_api_tokens(queryset)
         messages.success(request, _("API tokens ended for %(n)d account(s).") % {"n": count})
 
 

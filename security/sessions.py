@@ -21,7 +21,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -201,7 +200,7 @@ def sign_out_other_sessions(request: HttpRequest) -> int:
 
 def _raise_epoch(request: HttpRequest, user) -> None:
     User = get_user_model()
-    User.objects.filter(pk=user.pk).update(token_epoch=F("token_epoch") + 1)
+    User.end_api_tokens(User.objects.filter(pk=user.pk))
     user.refresh_from_db(fields=["token_epoch"])
     request.session[EPOCH] = user.token_epoch
 
