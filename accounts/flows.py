@@ -6,13 +6,13 @@ which is the caller's job (`accounts.decorators`).
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import time
 
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -45,6 +45,9 @@ def start_pending_login(request: HttpRequest, user: User, next_url: str) -> otp.
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "uid": user.pk,
+        # Changing the password (or ending every session) ends a half-done sign-in too.
+        "auth": user.get_session_auth_hash(),
+        "epoch": user.token_epoch,
         "nonce": secrets.token_urlsafe(16),
         "at": int(time.time()),
         "next": next_url,
@@ -61,7 +64,10 @@ def pending_login(request: HttpRequest) -> tuple[User, dict] | None:
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
     user = User.objects.filter(pk=pending.get("uid"), is_active=True).first()
-    return (user, pending) if user is not None else None
+    if (user is None or user.token_epoch != pending.get("epoch")
+            or not hmac.compare_digest(user.get_session_auth_hash(), str(pending.get("auth")))):
+        return None
+    return user, pending
 
 
 def end_pending_login(request: HttpRequest) -> None:
@@ -82,8 +88,6 @@ def complete_login(request: HttpRequest, user: User, device=None, backend: str |
     mark_fresh_proof(request)
     method = method or (type(device).__name__ if device is not None else "password")
     record(request, EventType.SIGNIN_SUCCESS, user=user, method=method)
-    # Security centre hook: device cookie and the new-device e-mail.
-    security_hooks.signed_in(request, user)
 
 
 # --- the SMS factor ------------------------------------------------------------------------
@@ -190,7 +194,7 @@ def password_changed(request: HttpRequest, user: User, reset: bool = False) -> N
 
     Other browser sessions end by themselves: Django ties each session to the password hash.
     """
-    User.objects.filter(pk=user.pk).update(token_epoch=F("token_epoch") + 1)
+    User.end_api_tokens(User.objects.filter(pk=user.pk))
     # Security centre hook: end the other sessions (rows and store), forget remembered
     # browsers; keeps this session signed in past the token_epoch raise above.
     security_hooks.password_changed(request, user)

@@ -4,7 +4,6 @@ import re
 import zoneinfo
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +11,6 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from .models import SESSION_IDLE_CHOICES, Permission, User
 from .validators import MAX_PASSWORD_LENGTH
-
-INVALID_LOGIN = _("The username or password is not right. Check both and try again.")
 
 
 def _password_field(label, autocomplete="current-password", help_text=""):
@@ -45,28 +42,13 @@ class RegisterForm(UserCreationForm):
 
 
 class LoginForm(forms.Form):
+    """The sign-in page's fields; the sign-in policy (accounts.policy) decides the rest."""
+
     username = forms.CharField(
         label=_("Username"), max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = _password_field(_("Password"))
-
-    def __init__(self, request, *args, **kwargs):
-        self.request = request
-        self.user = None
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if username is not None and password:
-            # authenticate() runs the password hasher for unknown usernames too, so the
-            # answer and the work are the same whether the account exists or not.
-            user = authenticate(self.request, username=username, password=password)
-            if user is None or not user.is_active:
-                raise forms.ValidationError(INVALID_LOGIN, code="invalid_login")
-            self.user = user
-        return self.cleaned_data
 
 
 CODE_SHAPE = re.compile(r"^(\d{6}|[a-z0-9]{10})$")

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .policy import second_factor_missing
+
 # Paths an account whose password must change can still reach.
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/api/", "/i18n/")
 
@@ -29,14 +31,8 @@ class PasswordExpiryMiddleware:
             and user.is_authenticated
             and user.is_sub_user
             and not request.path.startswith(_ALLOWED_PREFIXES + ("/account/security/",))
-            and _second_factor_missing(user)
+            and second_factor_missing(user)
         ):
             return redirect(reverse("accounts:security"))
         return self.get_response(request)
 
-
-def _second_factor_missing(user) -> bool:
-    """The account owner requires a second factor from sub-users and this one has none."""
-    from .otp import has_second_factor
-
-    return user.owner.subusers_require_second_factor and not has_second_factor(user)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import User
 from portal import ratelimit
 from portal.clientip import client_ip
@@ -143,12 +143,15 @@ def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Pri
     if user is None:
         raise APIError("INVALID_TOKEN", _("The token is not valid or has expired. Sign in "
                                           "again with POST /api/v1/user/auth."))
+    refusal = policy.token_refusal(user)
+    if refusal is not None:
+        raise APIError(refusal.code, refusal.message)
     scopes = tuple(user.allowed_scopes())
     ip = client_ip(request)
     if not ip_allowed(user.account_id, "api", ip):
         # One event per account and address a minute, as for keys: a client retrying in a
         # loop must not flood the security log (the refusal itself happens every time).
-        if cache.add(f"api:blocked:{user.pk}:{ip}", 1, timeout=60):
+        if ratelimit.first_time(f"api:blocked:{user.pk}:{ip}", 60):
             record(request, EventType.REQUEST_BLOCKED, user=user, surface="api", via="token")
         raise APIError("IP_NOT_ALLOWED", _("Your account's API whitelist does not include "
                                            "%(ip)s.") % {"ip": ip})

@@ -232,6 +232,12 @@ AXES_CLIENT_IP_CALLABLE = "portal.clientip.axes_client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 LOGIN_ACCOUNT_FAILURE_LIMIT = envint("LOGIN_ACCOUNT_FAILURE_LIMIT", "20")
+# Password sign-in attempts a minute per client address, on every door (the sign-in page,
+# POST /api/v1/user/auth, regenerateAPIKey by password), against password spraying: many
+# usernames from one address. API_LOGIN_RATE_LIMIT_PER_MINUTE is its former name.
+LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE = envint(
+    "LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE", os.environ.get("API_LOGIN_RATE_LIMIT_PER_MINUTE", "20")
+)
 
 # --- The second factor ----------------------------------------------------------------------
 OTP_SMS_TOKEN_VALIDITY = 300  # seconds
@@ -416,9 +422,7 @@ if not 30 <= JWT_LIFETIME_SECONDS <= 24 * 60 * 60:
     raise ImproperlyConfigured("JWT_LIFETIME_SECONDS must be between 30 and 86400.")
 JWT_ISSUER = envstr("JWT_ISSUER", SITE_URL)
 JWT_AUDIENCE = envstr("JWT_AUDIENCE", SITE_URL + "/api/v1/")
-# Sign-in attempts a minute per client address on POST /api/v1/user/auth (on top of the
-# lock-out per username and address), and requests a minute per account with a token.
-API_LOGIN_RATE_LIMIT_PER_MINUTE = envint("API_LOGIN_RATE_LIMIT_PER_MINUTE", "20")
+# Requests a minute per account with a token.
 API_TOKEN_RATE_LIMIT_PER_MINUTE = envint("API_TOKEN_RATE_LIMIT_PER_MINUTE", "600")
 # Sending: recipients per request, characters per message, and where Twilio reports delivery.
 SMS_MAX_RECIPIENTS = envint("SMS_MAX_RECIPIENTS", "100")

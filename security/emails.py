@@ -10,13 +10,14 @@ from portal import emails
 from .useragent import Agent
 
 
-def new_device(user, *, when, ip: str, agent: Agent) -> None:
-    """A sign-in from a browser the account has not seen before."""
+def new_device(user, *, when, ip: str, agent: Agent, api: bool = False) -> None:
+    """The right password was entered from a device the account has not seen before."""
     emails.send(
         "new-device",
         user.email,
         {
             "user": user,
+            "api": api,
             "when": when,
             "ip": ip,
             "browser": agent.browser,
@@ -39,6 +40,23 @@ def whitelist_changed(user, what: str) -> None:
             "what": what,
             "when": timezone.now(),
             "security_url": reverse("security:whitelists"),
+        },
+        language=user.language,
+    )
+
+
+def sign_in_refused(user, *, when, ip: str, kind: str) -> None:
+    """The right password was entered from outside the account's `kind` whitelist."""
+    emails.send(
+        "signin-refused",
+        user.email,
+        {
+            "user": user,
+            "when": when,
+            "ip": ip,
+            "api": kind == "api",
+            "whitelists_url": reverse("security:whitelists"),
+            "password_url": reverse("accounts:password_change"),
         },
         language=user.language,
     )

@@ -13,9 +13,10 @@ from functools import cache
 from django.db import connection
 from django.db.models import Exists
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import fastsql
+from portal import fastsql, ratelimit
 from portal.ipnets import Network, ip_in
 
 from . import emails
@@ -48,6 +49,19 @@ def ip_allowed(user_id: int, kind: str, ip: str) -> bool:
     """
     values = entries(user_id, kind)
     return not values or ip_in(ip, values)
+
+
+def note_refused_sign_in(request: HttpRequest, user, kind: str, ip: str) -> None:
+    """The right password came from outside the account's `kind` list.
+
+    The client is answered as for a wrong password (so the list cannot be used to test
+    passwords); the account is told instead: an event (at most one a minute per address)
+    and an e-mail (at most one an hour per address).
+    """
+    if ratelimit.first_time(f"signin-refused:event:{user.pk}:{ip}", 60):
+        record(request, EventType.REQUEST_BLOCKED, user=user, surface=str(kind), stage="signin")
+    if ratelimit.first_time(f"signin-refused:mail:{user.pk}:{ip}", 60 * 60):
+        emails.sign_in_refused(user, when=timezone.now(), ip=ip, kind=str(kind))
 
 
 def has_entries(account_id, kind: str) -> Exists:

@@ -22,7 +22,7 @@ from security import hooks as security_hooks
 from security.events import record
 from security.models import EventType
 
-from .. import emails, flows, lockout, otp
+from .. import emails, flows, lockout, otp, policy
 from ..decorators import mark_fresh_proof, safe_next
 from ..forms import CodeForm, LoginForm, ReauthForm, RegisterForm
 from ..models import User
@@ -104,37 +104,44 @@ def login_view(request: HttpRequest) -> HttpResponse:
                          default_next)
     if request.user.is_authenticated:
         return redirect(next_url)
-    form = LoginForm(request, data=request.POST or None)
-    if request.method == "POST":
-        username = request.POST.get("username", "")
-        if lockout.account_locked(username):
-            record(request, EventType.SIGNIN_LOCKED, username=username[:150])
-            return lockout.lockout_response(request)
-        if form.is_valid():
-            user = form.user
-            # Security centre hook: refuse a sign-in from outside the portal whitelist.
-            if (refused := security_hooks.refuse_outside_whitelist(request, user)) is not None:
-                return refused
-            if not user.email_confirmed:
-                if ratelimit.hit(f"confirm-resend:{user.pk}", 3, 60 * 60).allowed:
-                    send_confirmation(request, user)
-                form.add_error(None, _("Your e-mail address is not confirmed yet. We have sent "
-                                       "the confirmation link to it again."))
-            elif otp.has_second_factor(user):
-                # Security centre hook: a remembered browser skips the code, never the password.
-                if security_hooks.browser_remembered(request, user):
-                    flows.complete_login(request, user, method="remembered_browser")
-                    return redirect(next_url)
-                sent = flows.start_pending_login(request, user, next_url)
-                if sent is not None and not sent.sent:
-                    messages.warning(request, sent.message)
-                return redirect("accounts:login_code")
-            else:
-                flows.complete_login(request, user)
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            passed = policy.password_step(request, policy.Door.PORTAL,
+                                          form.cleaned_data["username"],
+                                          form.cleaned_data["password"])
+        except policy.SignInRefused as refusal:
+            if refusal.locked:
+                return lockout.lockout_response(request)
+            if refusal.code == "RATE_LIMITED":
+                return _too_many(request, refusal.retry_after or 60)
+            form.add_error(None, _refusal_message(request, refusal))
+        else:
+            user = passed.user
+            # A remembered browser skips the code, never the password.
+            if not passed.needs_code or security_hooks.browser_remembered(request, user):
+                flows.complete_login(request, user, method=None if not passed.needs_code
+                                     else "remembered_browser")
+                # Must change the password, or set up the second factor the owner requires:
+                # signed in, and accounts.middleware leads to that form first.
                 return redirect(next_url)
+            sent = flows.start_pending_login(request, user, next_url)
+            if sent is not None and not sent.sent:
+                messages.warning(request, sent.message)
+            return redirect("accounts:login_code")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/login.html", {"form": form, "next": next_url},
                   status=status)
+
+
+def _refusal_message(request: HttpRequest, refusal: policy.SignInRefused) -> str:
+    if refusal.code == "EMAIL_UNCONFIRMED":
+        user = refusal.user
+        if user is not None and ratelimit.hit(f"confirm-resend:{user.pk}", 3, 60 * 60).allowed:
+            send_confirmation(request, user)
+        return _("Your e-mail address is not confirmed yet. We have sent the confirmation link "
+                 "to it again.")
+    return refusal.message
 
 
 @never_cache

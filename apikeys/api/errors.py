@@ -24,6 +24,9 @@ STATUS = {
     "INSUFFICIENT_SCOPE": 403,
     "OUTSIDE_SENDING_HOURS": 403,
     "LIMIT_REACHED": 403,
+    "EMAIL_UNCONFIRMED": 403,
+    "PASSWORD_CHANGE_REQUIRED": 403,
+    "SECOND_FACTOR_REQUIRED": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "VALIDATION_ERROR": 400,
@@ -47,6 +50,7 @@ class APIError(Exception):
         status: int | None = None,
         fields: dict[str, list[str]] | None = None,
         retry_after: int | None = None,
+        extra: dict | None = None,
     ):
         super().__init__(code)
         self.code = code
@@ -54,11 +58,12 @@ class APIError(Exception):
         self.status = status or STATUS[code]
         self.fields = fields
         self.retry_after = retry_after
+        self.extra = extra  # members beside "error" (user/auth's "challenge")
 
     def response(self) -> JsonResponse:
         return error_response(
             self.code, self.message, status=self.status, fields=self.fields,
-            retry_after=self.retry_after,
+            retry_after=self.retry_after, extra=self.extra,
         )
 
 
@@ -69,11 +74,13 @@ def error_response(
     status: int | None = None,
     fields: dict[str, list[str]] | None = None,
     retry_after: int | None = None,
+    extra: dict | None = None,
 ) -> JsonResponse:
     error: dict = {"code": code, "message": str(message)}
     if fields:
         error["fields"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
-    response = JsonResponse({"status": False, "error": error}, status=status or STATUS[code])
+    response = JsonResponse({"status": False, "error": error, **(extra or {})},
+                            status=status or STATUS[code])
     if retry_after:
         response["Retry-After"] = str(int(retry_after))
     return response

@@ -32,6 +32,12 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+class ChallengeErrorOut(ErrorOut):
+    challenge: str | None = Field(
+        None, description="With OTP_REQUIRED when an SMS code was sent: send it back with the "
+                          "code (valid 5 minutes).")
+
+
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     return {status: ErrorOut for status in statuses}
 
@@ -130,6 +136,8 @@ class LoginIn(Schema):
     login: Text = Field(min_length=1, max_length=254)
     password: Text = Field(min_length=1, max_length=4096)
     otp: Text | None = Field(None, max_length=64)
+    challenge: Text | None = Field(None, max_length=64,
+                                   description="From the OTP_REQUIRED answer, with an SMS code.")
 
 
 class TokenOut(Schema):

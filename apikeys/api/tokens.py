@@ -61,7 +61,7 @@ def user_for(token: str) -> User | None:
         return None
     if type(epoch) is not int:
         return None
-    user = User.objects.filter(pk=int(subject), is_active=True).first()
+    user = User.objects.select_related("owner").filter(pk=int(subject), is_active=True).first()
     if user is None or user.token_epoch != epoch:
         return None
     return user

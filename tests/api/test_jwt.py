@@ -19,10 +19,12 @@ from .conftest import call, error_code
 pytestmark = pytest.mark.django_db
 
 
-def sign_in(client, login="alice", password=PASSWORD, otp=None, **extra):
+def sign_in(client, login="alice", password=PASSWORD, otp=None, challenge=None, **extra):
     body = {"login": login, "password": password}
     if otp is not None:
         body["otp"] = otp
+    if challenge is not None:
+        body["challenge"] = challenge
     return call(client, "POST", "/api/v1/user/auth", body, **extra)
 
 
@@ -102,38 +104,51 @@ def test_the_account_wide_lock_stops_rotating_addresses(client, alice, settings)
 
 
 def test_sign_ins_are_rate_limited_per_address(client, alice, settings):
-    settings.API_LOGIN_RATE_LIMIT_PER_MINUTE = 2
+    settings.LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE = 2
     sign_in(client)
     sign_in(client)
     response = sign_in(client)
     assert (response.status_code, error_code(response)) == (429, "RATE_LIMITED")
 
 
-def test_a_sign_in_from_outside_the_portal_whitelist_is_refused(client, alice):
-    IPWhitelistEntry.objects.create(user=alice, kind="portal", value="203.0.113.0/24")
-    response = sign_in(client)
-    assert (response.status_code, error_code(response)) == (403, "IP_NOT_ALLOWED")
-    assert "token" not in response.json()
+def test_a_sign_in_from_outside_the_api_whitelist_answers_as_a_wrong_password(client, alice):
+    from django.core import mail
+
+    IPWhitelistEntry.objects.create(user=alice, kind="api", value="203.0.113.0/24")
+    right = sign_in(client)
+    wrong = sign_in(client, password="Wrong-Password-9")
+    assert (right.status_code, right.json()) == (wrong.status_code, wrong.json())
+    assert (right.status_code, error_code(right)) == (401, "INVALID_CREDENTIALS")
+    # The owner hears of the right password, once an hour per address.
+    sign_in(client)
+    refused = [m for m in mail.outbox if "refused by your IP whitelist" in m.subject]
+    assert len(refused) == 1 and "127.0.0.1" in refused[0].body
     assert sign_in(client, REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_the_portal_whitelist_does_not_hold_the_api_sign_in(client, alice):
+    IPWhitelistEntry.objects.create(user=alice, kind="portal", value="203.0.113.0/24")
+    assert sign_in(client).status_code == 200
 
 
 def test_an_unconfirmed_email_gets_no_token(client, make_user):
     make_user("carol", confirmed=False)
     response = sign_in(client, login="carol")
-    assert (response.status_code, error_code(response)) == (403, "FORBIDDEN")
+    assert (response.status_code, error_code(response)) == (403, "EMAIL_UNCONFIRMED")
 
 
 def test_with_a_second_factor_a_code_is_sent_then_required(client, alice_with_sms):
     first = sign_in(client)
     assert (first.status_code, error_code(first)) == (401, "OTP_REQUIRED")
     assert "token" not in first.json()
+    challenge = first.json()["challenge"]
     code = last_sms_code()
-    wrong = sign_in(client, otp="000000" if code != "000000" else "111111")
+    wrong = sign_in(client, otp="000000" if code != "000000" else "111111", challenge=challenge)
     assert (wrong.status_code, error_code(wrong)) == (401, "INVALID_CREDENTIALS")
-    good = sign_in(client, otp=code)
+    good = sign_in(client, otp=code, challenge=challenge)
     assert good.status_code == 200 and good.json()["token"]
     # single use
-    assert sign_in(client, otp=code).status_code == 401
+    assert sign_in(client, otp=code, challenge=challenge).status_code == 401
 
 
 def test_a_portal_code_does_not_work_for_the_api(client, alice_with_sms):
@@ -146,12 +161,13 @@ def test_a_portal_code_does_not_work_for_the_api(client, alice_with_sms):
 
 
 def test_too_many_wrong_codes_end_the_attempt(client, alice_with_sms, settings):
-    sign_in(client)
+    challenge = sign_in(client).json()["challenge"]
     code = last_sms_code()
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(settings.OTP_MAX_FAILURES):
-        sign_in(client, otp=wrong)
-    assert sign_in(client, otp=code).status_code == 401  # the code was expired
+        sign_in(client, otp=wrong, challenge=challenge)
+    # the code was expired
+    assert sign_in(client, otp=code, challenge=challenge).status_code == 401
 
 
 def test_the_token_has_the_users_scopes_but_the_api_whitelist_applies(client, alice):

@@ -19,7 +19,7 @@ from .conftest import CHROME_WIN, IPHONE, browser, sign_in
 
 
 def _new_device_mails():
-    return [m for m in mail.outbox if m.subject.startswith("New sign-in")]
+    return [m for m in mail.outbox if m.subject.endswith("from a new device")]
 
 
 @pytest.mark.django_db
@@ -39,7 +39,7 @@ class TestNewDeviceEmail:
         html = message.alternatives[0][0]
         assert "/account/devices/" in html and "Mobile Safari 17" in html
         event = SecurityEvent.objects.get(type=EventType.NEW_DEVICE)
-        assert event.detail == {"browser": "Mobile Safari 17", "os": "iOS 17.4"}
+        assert event.detail == {"browser": "Mobile Safari 17", "os": "iOS 17.4", "via": "portal"}
 
     def test_a_known_browser_sends_none(self, alice):
         client = browser()
@@ -133,7 +133,7 @@ def test_it_delivers_the_new_device_email_over_smtp(alice, smtp_server):
     [envelope] = smtp_server.envelopes
     assert envelope.rcpt_tos == ["alice@example.com"]
     message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-    assert message["Subject"] == "New sign-in to your SMS Gateway account"
+    assert message["Subject"] == "Sign-in to your SMS Gateway account from a new device"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     for part in (text, html):

@@ -41,6 +41,7 @@ def test_events_and_logs_hold_no_password_code_key_token_or_cookie(alice_with_sm
     if token_reply.status_code == 401 and codes_so_far:  # the second factor is asked for
         token_reply = api.post("/api/v1/user/auth", {
             "login": "alice", "password": PASSWORD,
+            "challenge": token_reply.json()["challenge"],
             "otp": re.search(r"\b(\d{6})\b", sms.outbox[-1].body).group(1)},
             content_type="application/json")
     assert token_reply.status_code == 200, token_reply.content

@@ -2,111 +2,77 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from accounts import lockout, otp
-from portal import ratelimit
-from portal.clientip import client_ip
+from accounts import challenges, otp, policy
 from security.events import record
 from security.models import EventType
-from security.whitelists import ip_allowed
 
 from ... import auth as api_auth
 from .. import tokens
 from ..errors import APIError
 from ..responses import ok
-from ..schemas import AUTH_ERRORS, LoginIn, MeOut, TokenOut, errors
+from ..schemas import AUTH_ERRORS, ChallengeErrorOut, LoginIn, MeOut, TokenOut, errors
 from ..security import auth
 
 router = Router(tags=["account"])
 
 
-def _binding(user) -> str:
-    # A code sent for an API sign-in works only for an API sign-in of this account.
-    return f"api-login:{user.pk}"
+def password_step(request, door: policy.Door, login: str, password: str) -> policy.PasswordPassed:
+    """The sign-in policy's password step, its refusals as API errors."""
+    try:
+        return policy.password_step(request, door, login, password)
+    except policy.SignInRefused as refusal:
+        raise APIError(refusal.code, refusal.message, retry_after=refusal.retry_after) from None
 
 
-def password_sign_in(request, login: str, password: str):
-    """The password step, as the portal's: rate limit, lock-outs, the portal whitelist.
-
-    Returns the user or raises APIError. Failures are recorded by accounts' signal handlers.
-    """
-    ip = client_ip(request)
-    limit = ratelimit.hit(f"api-login:{ip}", settings.API_LOGIN_RATE_LIMIT_PER_MINUTE, 60)
-    if not limit.allowed:
-        raise APIError("RATE_LIMITED", _("Too many sign-in attempts; try again later."),
-                       retry_after=limit.retry_after)
-    locked_for = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    if lockout.account_locked(login):
-        record(request, EventType.SIGNIN_LOCKED, username=login[:150])
-        raise APIError("RATE_LIMITED", _("Too many failed sign-ins: this account is locked for "
-                                          "%(m)d minutes.") % {"m": locked_for // 60},
-                       retry_after=locked_for)
-    user = authenticate(request, username=login, password=password)
-    if getattr(request, "axes_locked_out", False):
-        # The lock-out stands (axes stored it); this JSON answer replaces the HTML page that
-        # AxesMiddleware would otherwise put in its place.
-        request.axes_locked_out = False
-        raise APIError("RATE_LIMITED", _("Too many failed sign-ins: this account is locked for "
-                                          "%(m)d minutes.") % {"m": locked_for // 60},
-                       retry_after=locked_for)
-    if user is None:
-        raise APIError("INVALID_CREDENTIALS", _("The username or password is not right."))
-    if not user.email_confirmed:
-        raise APIError("FORBIDDEN", _("Confirm your e-mail address first: follow the link in "
-                                      "the message we sent you."))
-    if not ip_allowed(user.account_id, "portal", ip):
-        record(request, EventType.REQUEST_BLOCKED, user=user, surface="portal", via="api")
-        raise APIError("IP_NOT_ALLOWED", _("Your account's sign-in whitelist does not include "
-                                           "%(ip)s.") % {"ip": ip})
-    return user
-
-
-def second_factor(request, user, code: str | None):
-    """Ask for (and send) the code, or check it. Returns the device that passed."""
-    binding = _binding(user)
+def second_step(request, user, challenge: str | None, code: str | None):
+    """Ask for the code (sending one, with a challenge, to an SMS account), or check it.
+    Returns the device that passed."""
     if not code:
-        device = otp.sms_device(user)
-        retry_after = None
-        if device is not None:
-            sent = otp.send_code(request, device, binding)
-            if sent.sent:
-                message = _("A code was sent by SMS. Send it again with the same request as "
-                            "\"otp\".")
-            else:
-                message = sent.message + " " + _("Or use a code from your authenticator app "
-                                                 "or a backup code as \"otp\".")
-                retry_after = sent.retry_after or None
+        started = challenges.start(request, user)
+        if started.id is not None:
+            message = _("A code was sent by SMS. Send the same request again with the code as "
+                        "\"otp\" and this \"challenge\".")
+        elif started.message:
+            message = started.message + " " + _("Or use a code from your authenticator app "
+                                                "or a backup code as \"otp\".")
         else:
             message = _("Send the code from your authenticator app (or a backup code) as "
                         "\"otp\".")
-        raise APIError("OTP_REQUIRED", message, retry_after=retry_after)
-    result = otp.verify_code(request, user, code, binding)
+        raise APIError("OTP_REQUIRED", message, retry_after=started.retry_after or None,
+                       extra={"challenge": started.id} if started.id else None)
+    result = challenges.verify(request, user, challenge, code)
     if result.result is otp.CodeResult.OK:
         return result.device
     if result.result is otp.CodeResult.LOCKED:
         raise APIError("INVALID_CREDENTIALS", _("Too many wrong codes. Sign in again without "
                                                 "\"otp\" to get a new code."))
-    raise APIError("INVALID_CREDENTIALS", _("That code is not right. %(n)d attempts left.")
+    if result.result is otp.CodeResult.WAIT:
+        raise APIError("INVALID_CREDENTIALS", _("Wait %(n)d seconds after a wrong code, then "
+                                                "send the code the app shows.")
+                       % {"n": result.retry_after}, retry_after=result.retry_after)
+    raise APIError("INVALID_CREDENTIALS", _("That code is not right (or its challenge is "
+                                            "missing or expired). %(n)d attempts left.")
                    % {"n": result.remaining})
 
 
-@router.post("/user/auth", auth=None, response={200: TokenOut, **errors(400, 401, 403, 413,
-                                                                         415, 429)},
+@router.post("/user/auth", auth=None,
+             response={200: TokenOut, 401: ChallengeErrorOut, **errors(400, 403, 413, 415, 429)},
              summary="Sign in for a token (JWT)")
 def user_auth(request, payload: LoginIn):
     """Password (and, with a second factor on, `otp`) for a short-lived bearer token.
 
-    Without `otp` on an account with a second factor, an SMS code is sent and the answer is
-    401 OTP_REQUIRED; send the same request again with `otp`.
+    Without `otp` on an account with SMS codes, a code is sent and the answer is 401
+    OTP_REQUIRED with a `challenge`; send the same request again with `challenge` and `otp`.
+    An authenticator-app or backup code needs no challenge.
     """
-    user = password_sign_in(request, payload.login, payload.password)
+    passed = password_step(request, policy.Door.API_TOKEN, payload.login, payload.password)
+    user = passed.user
     device = None
-    if otp.has_second_factor(user):
-        device = second_factor(request, user, payload.otp)
+    if passed.needs_code:
+        device = second_step(request, user, payload.challenge, payload.otp)
     token, lifetime = tokens.issue(user)
     method = "api-token" + (f"+{type(device).__name__}" if device is not None else "")
     record(request, EventType.SIGNIN_SUCCESS, user=user, method=method)

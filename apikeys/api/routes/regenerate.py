@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from accounts import otp
+from accounts import policy
 from portal.clientip import client_ip
 from security.events import record
 from security.models import EventType
@@ -25,7 +25,7 @@ from ...checks import check_key
 from ...models import APIKey
 from ..body import FORM, read_payload
 from ..errors import APIError
-from .account import password_sign_in
+from .account import password_step
 
 router = Router(tags=["keys"])
 
@@ -42,6 +42,9 @@ STATUS_CODES = {
     "KEY_REVOKED": "903",
     "KEY_EXPIRED": "903",
     "FORBIDDEN": "904",
+    "EMAIL_UNCONFIRMED": "904",
+    "PASSWORD_CHANGE_REQUIRED": "904",
+    "SECOND_FACTOR_REQUIRED": "904",
     "IP_NOT_ALLOWED": "904",
     "INSUFFICIENT_SCOPE": "904",
     "NOT_FOUND": "905",
@@ -55,13 +58,14 @@ STATUS_CODES = {
 DOC = """Parameters as a form body or JSON: `format` = `plain` (default) | `json` | `xml`,
 and either the header `apiKey` (or `X-API-Key`: that key is regenerated, after the usual
 key checks; it needs the `keys:write` scope) or `userId` + `password` (+ `keyId` when the
-account has more than one active key; refused for accounts with a second factor).
+account has more than one active key; refused for accounts with a second factor). The
+`userId` + `password` way follows the portal's sign-in rules and the user's permissions.
 
 statusCode: 900 success; 901 missing or invalid parameters (400); 902 wrong credentials
-(401); 903 key revoked, replaced or expired (401); 904 not allowed: IP, scope, second
-factor, unconfirmed e-mail (403); 905 no such key (404); 906 too many requests (429); 907
-wrong method or credentials in the query string (405/400); 908 body too large or of the
-wrong type (413/415); 999 server error (500)."""
+(401); 903 key revoked, replaced or expired (401); 904 not allowed: IP, scope, permission,
+second factor, password change required, unconfirmed e-mail (403); 905 no such key (404);
+906 too many requests (429); 907 wrong method or credentials in the query string
+(405/400); 908 body too large or of the wrong type (413/415); 999 server error (500)."""
 
 
 def render(fmt: str, fields: dict[str, str], http_status: int = 200) -> HttpResponse:
@@ -200,10 +204,7 @@ def _by_key(request, raw_key: str) -> APIKey:
 
 
 def _by_password(request, username: str, password: str, key_id: str) -> APIKey:
-    user = password_sign_in(request, username, password)
-    if otp.has_second_factor(user):
-        raise APIError("FORBIDDEN", _("This account has a second factor: regenerate keys in "
-                                      "the portal, or with a token from /api/v1/user/auth."))
+    user = password_step(request, policy.Door.REGENERATE, username, password).user
     record(request, EventType.SIGNIN_SUCCESS, user=user, method="api-regenerate")
     keys = APIKey.objects.select_related("user").filter(user=user)
     if key_id:
