@@ -63,7 +63,7 @@ def api_view(view, safe_only: bool = False):
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             # Refused, never redirected: a client that follows a redirect sends its key in
             # clear text once more (SECURITY.md SEC-27). The portal's pages still redirect.
-            response = error_response("FORBIDDEN", _("The API answers only over HTTPS: call "
+            response = error_response("HTTPS_REQUIRED", _("The API answers only over HTTPS: call "
                                                      "https://%(host)s%(path)s.")
                                       % {"host": request.get_host(), "path": request.path})
             response.setdefault("Cache-Control", "no-store")

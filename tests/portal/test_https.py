@@ -12,7 +12,7 @@ def test_pages_redirect_but_the_api_refuses_plain_http(client, settings, alice):
     assert page.status_code == 301 and page["Location"].startswith("https://")
     api = client.get("/api/v1/me", HTTP_X_API_KEY="sk_live_anything")
     assert api.status_code == 403
-    assert api.json()["error"]["code"] == "FORBIDDEN"
+    assert api.json()["error"]["code"] == "HTTPS_REQUIRED"
     assert "only over HTTPS" in api.json()["error"]["message"]
     secure = client.get("/api/v1/health", secure=True)
     assert secure.status_code == 200

@@ -1,0 +1,70 @@
+"""The API's lean door: `/api/` requests skip the portal's middleware.
+
+The portal's pages need sessions, CSRF, messages, the second factor, CSP, the security
+centre and the lock-out middleware; the API authenticates every request itself (keys and
+tokens, never cookies) and answers in its own JSON shape, so it needs none of them. This
+middleware stands right after Django's SecurityMiddleware (HSTS, nosniff, the referrer and
+opener policies, the HTTPS redirect the API is exempt from) and sends an `/api/` request
+straight to its view, with the few things the API does need: the reader's language for its
+messages, and the portal's CSP and frame headers (the docs page is HTML).
+
+What the API's views themselves guarantee (apikeys.api.main.api_view): CSRF off, errors in
+the JSON shape, plain HTTP refused, `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, ResolverMatch, resolve
+from django.utils import translation
+
+PREFIX = "/api/"
+
+
+def _csp_header() -> str:
+    # The portal's policy (django-csp's setting), written once: every API response is JSON or
+    # the docs page, which loads its files from this site only.
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    return "; ".join(" ".join([name, *values]) for name, values in directives.items())
+
+
+@lru_cache(maxsize=2048)
+def _resolve(path: str) -> ResolverMatch:
+    # The URLconf does not change while the process runs, so a path always resolves the same
+    # way; clients call the same few paths, and Django walks every pattern on each resolve.
+    return resolve(path)
+
+
+class APIDoorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.headers = {
+            "Content-Security-Policy": _csp_header(),
+            "X-Frame-Options": settings.X_FRAME_OPTIONS,
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(PREFIX):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        try:
+            response = self._view(request)
+        finally:
+            translation.deactivate()
+        for name, value in self.headers.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    def _view(self, request: HttpRequest) -> HttpResponse:
+        try:
+            match = _resolve(request.path_info)
+        except Resolver404:
+            # Outside /api/v1/ (whose own catch-all answers in JSON): the portal's 404.
+            return self.get_response(request)
+        request.resolver_match = match
+        return match.func(request, *match.args, **match.kwargs)
