@@ -130,39 +130,65 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite by default (zero set-up); DATABASE_URL switches the engine (PostgreSQL in production).
-DATABASE_URL = envstr("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if envbool("DATABASE_PREPARED_STATEMENTS", "1"):
-        # Django turns psycopg's prepared statements off for the sake of poolers; the API's
-        # few hot statements (portal.fastsql) ask for them: planning the key lookup cost
-        # more than running it. 0 for PgBouncer in transaction mode older than 1.21.
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": envstr("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "CONN_MAX_AGE": 600,
-            "OPTIONS": {
-                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
-                # at BEGIN so concurrent writers queue instead of failing with "locked".
-                # mmap: a worker re-reads pages after another worker's write through memory
-                # rather than read() calls (make bench: b/a from ~0.87 to ~0.93).
-                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                 "PRAGMA mmap_size=268435456;"),
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-            # Tests use a file, not Django's shared in-memory database: that one answers
-            # "table is locked" to concurrent threads instead of waiting, and the tests
-            # prove behaviour under concurrency. One file per test process.
-            "TEST": {
-                "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
-            },
-        }
+
+
+def _sqlite(path: str) -> dict:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "CONN_MAX_AGE": 600,
+        "OPTIONS": {
+            # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
+            # BEGIN so concurrent writers queue instead of failing with "locked". mmap: a
+            # worker re-reads pages after another worker's write through memory, not read().
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                             "PRAGMA mmap_size=268435456;"),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+        # Tests use a file, not Django's shared in-memory database: that one answers "table
+        # is locked" to concurrent threads instead of waiting, and the tests prove behaviour
+        # under concurrency. One file per test process.
+        "TEST": {
+            "NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
+        },
     }
+
+
+def _database_from_url(url: str) -> dict:
+    """`sqlite:///relative/path` (from the project directory), `sqlite:////absolute/path`,
+    `postgres://` or `postgresql://`; anything else stops the start with a clear error (which
+    never repeats the URL: it may hold a password)."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "sqlite":
+        path = url[len("sqlite://"):]
+        if not path.startswith("/") or path == "/":
+            raise ImproperlyConfigured("DATABASE_URL: write SQLite as sqlite:///relative/path "
+                                       "or sqlite:////absolute/path.")
+        path = path[1:]  # sqlite:///db.sqlite3 -> db.sqlite3; sqlite:////srv/db -> /srv/db
+        return _sqlite(str(BASE_DIR / path) if not path.startswith("/") else path)
+    if scheme not in ("postgres", "postgresql"):
+        raise ImproperlyConfigured(f"DATABASE_URL: the scheme {scheme or '(none)'!r} is not "
+                                   "supported; use postgres://user:password@host:5432/name "
+                                   "or sqlite:////absolute/path.")
+    try:
+        database = dj_database_url.parse(url, conn_max_age=600)
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL could not be read: check its form, "
+                                   "postgres://user:password@host:5432/name.") from None
+    if not database.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database (…:5432/name).")
+    database["CONN_HEALTH_CHECKS"] = True
+    if envbool("DATABASE_PREPARED_STATEMENTS", "1"):
+        # Planning the key lookup cost more than running it: psycopg prepares a statement
+        # after a few runs on a connection. 0 behind PgBouncer in transaction mode < 1.21.
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    return database
+
+
+DATABASE_URL = envstr("DATABASE_URL")
+DATABASES = {"default": _database_from_url(DATABASE_URL) if DATABASE_URL
+             else _sqlite(envstr("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
