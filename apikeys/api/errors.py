@@ -6,8 +6,20 @@ Every failure, on every endpoint but the gateways' one-call regenerate, is answe
 
 from __future__ import annotations
 
+import logging
+import time
+
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:  # redis is a production dependency; without it only the database counts
+    RedisConnectionError = RedisTimeoutError = OperationalError
+
+log = logging.getLogger("apikeys.api")
 
 STATUS = {
     "AUTH_REQUIRED": 401,
@@ -97,3 +109,27 @@ def validation_error(fields: dict[str, list[str]], message: str | None = None) -
         message or _("Some fields are not right; see error.fields."),
         fields=fields,
     )
+
+
+# A service the API needs is away: the database, or Redis when REDIS_URL is set.
+_OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+OUTAGE_RETRY_AFTER = 5
+_outage_logged = {"at": -60.0}
+
+
+def outage(exc: BaseException) -> APIError | None:
+    """The 503 for `exc` when it says a service is away (None for anything else, a bug).
+
+    Refusing is right (keys, limits and replays cannot be checked without them); it is not a
+    bug, so it is logged at most once a minute per process, as a warning, not a traceback.
+    """
+    if not isinstance(exc, _OUTAGES):
+        return None
+    now = time.monotonic()
+    if now - _outage_logged["at"] >= 60:
+        _outage_logged["at"] = now
+        log.warning("a service is unavailable (%s: %s); the API answers 503 until it is back",
+                    type(exc).__name__, str(exc)[:200])
+    return APIError("SERVICE_UNAVAILABLE", _("The service is not available right now; try again "
+                                             "in a few seconds."),
+                    retry_after=OUTAGE_RETRY_AFTER)

@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from .body import PayloadParser
-from .errors import APIError, error_response, not_found
+from .errors import APIError, error_response, not_found, outage
 
 log = logging.getLogger("apikeys.api")
 
@@ -76,9 +76,8 @@ def api_view(view, safe_only: bool = False):
             response = exc.response()
         except Http404:
             response = not_found().response()
-        except Exception:
-            log.exception("API error on %s %s", request.method, request.path)
-            response = internal_error()
+        except Exception as exc:
+            response = _bug_or_outage(request, exc)
         if isinstance(response, HttpResponseNotAllowed):  # ninja's own, in plain text
             response = _method_not_allowed(response.get("Allow", ""))
         response.setdefault("Cache-Control", "no-store")
@@ -86,6 +85,14 @@ def api_view(view, safe_only: bool = False):
 
     wrapped.csrf_exempt = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def _bug_or_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
+    unavailable = outage(exc)
+    if unavailable is not None:
+        return unavailable.response()
+    log.error("API error on %s %s", request.method, request.path, exc_info=exc)
+    return internal_error()
 
 
 def internal_error() -> HttpResponse:
@@ -146,8 +153,7 @@ def build_api() -> PortalAPI:
 
     @api.exception_handler(Exception)
     def _bug(request, exc):
-        log.error("API error on %s %s", request.method, request.path, exc_info=exc)
-        return internal_error()
+        return _bug_or_outage(request, exc)
 
     from .routes import account, health, keys, regenerate, sms
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from ..errors import error_response
+from ..errors import OUTAGE_RETRY_AFTER, APIError
 from ..responses import ok
 from ..schemas import OkOut, errors
 
@@ -26,6 +26,6 @@ def health(request):
         cache.get("api:health")
     except Exception as exc:  # any failure of either is what this endpoint reports
         log.warning("health check failed: %s", type(exc).__name__)
-        return error_response("SERVICE_UNAVAILABLE",
-                              _("The service is not available right now."), status=503)
+        return APIError("SERVICE_UNAVAILABLE", _("The service is not available right now."),
+                        retry_after=OUTAGE_RETRY_AFTER).response()
     return ok({})

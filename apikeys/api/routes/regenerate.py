@@ -24,7 +24,7 @@ from ...auth import refuse_credentials_in_query, signed_request
 from ...checks import check_key
 from ...models import APIKey
 from ..body import FORM, read_payload
-from ..errors import APIError
+from ..errors import APIError, outage
 from .account import password_step
 
 router = Router(tags=["keys"])
@@ -54,6 +54,7 @@ STATUS_CODES = {
     "PAYLOAD_TOO_LARGE": "908",
     "UNSUPPORTED_MEDIA_TYPE": "908",
     "INTERNAL_ERROR": "999",
+    "SERVICE_UNAVAILABLE": "999",
 }
 DOC = """Parameters as a form body or JSON: `format` = `plain` (default) | `json` | `xml`,
 and either the header `apiKey` (or `X-API-Key`: that key is regenerated, after the usual
@@ -180,6 +181,11 @@ def regenerate_api_key(request):
         return success(fmt, created.full_key)
     except APIError as error:
         return failure(fmt, error)
+    except Exception as exc:
+        unavailable = outage(exc)
+        if unavailable is None:
+            raise  # a bug: the API's handler logs it and answers 500
+        return failure(fmt, unavailable)
 
 
 @router.api_operation(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"],
