@@ -16,7 +16,6 @@ import pytest
 from bench.server import free_port, make_site, start_server
 
 
-
 def request(server, method, path, headers=None, body=None):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
