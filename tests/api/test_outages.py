@@ -34,9 +34,10 @@ class OwnRedis:
         self.process = None
 
     def start(self):
-        self.process = subprocess.Popen(  # noqa: S603, S607 (the test's own redis-server)
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save",
+                   "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,  # noqa: S603
+                                        stderr=subprocess.DEVNULL)
         for _ in range(100):
             done = subprocess.run(["redis-cli", "-p", str(self.port), "ping"],  # noqa: S603, S607
                                   capture_output=True, text=True)
