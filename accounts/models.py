@@ -165,8 +165,9 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
     """A phone that receives one-time codes by SMS (django-otp's side-channel device).
 
     django-otp stores the plain token and compares it with `==`; this device stores a keyed
-    digest in `token` and compares digests in constant time. Wrong codes are counted on the
-    user (`User.otp_failures`), whatever the factor.
+    digest in `token` and compares digests in constant time. The cooldown is started by one
+    conditional UPDATE, so parallel sends cannot both find it over. Wrong codes are counted
+    on the user (`User.otp_failures`), whatever the factor.
     """
 
     phone = PhoneNumberField(_("phone number"))
@@ -178,13 +179,46 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
     def get_cooldown_duration(self) -> int:
         return settings.OTP_SMS_RESEND_COOLDOWN
 
+    def start_cooldown(self) -> int:
+        """Start the pause between two codes to this phone, if the last one has ended.
+
+        Returns 0 when started (a code may be sent now), else the seconds left. One
+        conditional UPDATE, not a read then a write: of parallel sends to this device, only
+        the one whose UPDATE finds the pause over may send.
+        """
+        now = timezone.now()
+        cooldown = self.get_cooldown_duration()
+        rows = SMSDevice.objects.filter(pk=self.pk)
+        if cooldown > 0:  # none: every send starts it (parallel clocks may disagree by a hair)
+            ended = now - timedelta(seconds=cooldown)
+            rows = rows.filter(models.Q(last_generated_timestamp__isnull=True)
+                               | models.Q(last_generated_timestamp__lt=ended))
+        if rows.update(last_generated_timestamp=now):
+            self.last_generated_timestamp = now
+            return 0
+        last = (SMSDevice.objects.filter(pk=self.pk)
+                .values_list("last_generated_timestamp", flat=True).first())
+        if last is None:  # given back since (or the device is gone): a new try decides
+            return 1
+        return max(1, math.ceil((last + timedelta(seconds=cooldown) - now).total_seconds()))
+
+    def cancel_cooldown(self) -> None:
+        """Undo this object's `start_cooldown`: no code was sent after all."""
+        # Only our own start: the time it wrote is still there unless a later send replaced it.
+        SMSDevice.objects.filter(
+            pk=self.pk, last_generated_timestamp=self.last_generated_timestamp
+        ).update(last_generated_timestamp=None)
+        self.last_generated_timestamp = None
+
     def issue_code(self, binding: str) -> str:
-        """Make a fresh 6-digit code bound to `binding`, store its digest, return the code."""
+        """Make a fresh 6-digit code bound to `binding`, store its digest, return the code.
+
+        The caller has started the cooldown (`start_cooldown`); a new code replaces the last.
+        """
         code = f"{secrets.randbelow(10**6):06d}"
         self.token = _code_digest(code, binding)
         self.valid_until = timezone.now() + timedelta(seconds=settings.OTP_SMS_TOKEN_VALIDITY)
-        self.cooldown_set(commit=False)
-        self.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
+        self.save(update_fields=["token", "valid_until"])
         return code
 
     def check_code(self, code: str, binding: str) -> bool:

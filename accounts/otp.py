@@ -75,31 +75,20 @@ def send_code(request: HttpRequest | None, device: SMSDevice, binding: str) -> S
     """Send a fresh code to `device`, bound to `binding`, within every limit.
 
     The limits: a cooldown between sends to one device, a cap per account, per phone
-    number, per client address and overall, all on the shared cache.
+    number, per client address and overall. Each is taken before the SMS goes, by one
+    atomic write, so parallel sends cannot pass more than a limit between them; a send
+    refused by one limit gives back what it took from the others.
     """
-    allowed, info = device.generate_is_allowed()
-    if not allowed:
-        wait = int((info["next_generation_at"] - _now()).total_seconds()) + 1
-        return SendResult(False, max(wait, 1), _("Please wait before asking for another code."))
+    wait = device.start_cooldown()
+    if wait:
+        return SendResult(False, wait, _("Please wait before asking for another code."))
     phone = str(device.phone)
-    checks = [
-        (f"otp-send:user:{device.user_id}", settings.OTP_SMS_MAX_PER_ACCOUNT_HOUR),
-        (f"otp-send:phone:{phone}", settings.OTP_SMS_MAX_PER_PHONE_HOUR),
-        ("otp-send:all", settings.OTP_SMS_MAX_GLOBAL_HOUR),
-    ]
-    ip = client_ip(request) if request is not None else ""
-    if ip:
-        checks.append((f"otp-send:ip:{ip}", settings.OTP_SMS_MAX_PER_IP_HOUR))
-    for key, limit in checks:
-        if not ratelimit.peek(key, limit, HOUR).allowed:
-            record(request, EventType.CODE_THROTTLED, user=device.user)
-            return SendResult(
-                False,
-                ratelimit.peek(key, limit, HOUR).retry_after,
-                _("Too many codes were sent. Try again later or use a backup code."),
-            )
-    for key, limit in checks:
-        ratelimit.hit(key, limit, HOUR)
+    reservation = ratelimit.reserve(_send_limits(request, device.user_id, phone))
+    if not reservation.allowed:
+        device.cancel_cooldown()
+        record(request, EventType.CODE_THROTTLED, user=device.user)
+        return SendResult(False, reservation.retry_after,
+                          _("Too many codes were sent. Try again later or use a backup code."))
     code = device.issue_code(binding)
     body = _("Your %(site)s code is %(code)s. It expires in 5 minutes. Never share it.") % {
         "site": settings.SITE_NAME,
@@ -109,9 +98,26 @@ def send_code(request: HttpRequest | None, device: SMSDevice, binding: str) -> S
         send_sms(phone, body)
     except SMSError as exc:
         device.expire_code()
+        # A refused SMS costs nothing and reaches no one: the caps get it back. The cooldown
+        # stays, so a provider that refuses a number is not called for it in a loop.
+        reservation.release()
         return SendResult(False, 0, str(exc))
     record(request, EventType.CODE_SENT, user=device.user, phone=masked_phone(phone))
     return SendResult(True)
+
+
+def _send_limits(request: HttpRequest | None, user_id: int, phone: str) -> list:
+    # The narrowest first: a send refused there takes nothing, even for a moment, from the
+    # budgets other accounts share.
+    limits = [
+        (f"otp-send:user:{user_id}", settings.OTP_SMS_MAX_PER_ACCOUNT_HOUR, HOUR),
+        (f"otp-send:phone:{phone}", settings.OTP_SMS_MAX_PER_PHONE_HOUR, HOUR),
+    ]
+    ip = client_ip(request) if request is not None else ""
+    if ip:
+        limits.append((f"otp-send:ip:{ip}", settings.OTP_SMS_MAX_PER_IP_HOUR, HOUR))
+    limits.append(("otp-send:all", settings.OTP_SMS_MAX_GLOBAL_HOUR, HOUR))
+    return limits
 
 
 def masked_phone(phone: str) -> str:
