@@ -165,9 +165,9 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
     """A phone that receives one-time codes by SMS (django-otp's side-channel device).
 
     django-otp stores the plain token and compares it with `==`; this device stores a keyed
-    digest in `token` and compares digests in constant time. The cooldown is started by one
-    conditional UPDATE, so parallel sends cannot both find it over. Wrong codes are counted
-    on the user (`User.otp_failures`), whatever the factor.
+    digest in `token` and compares digests in constant time. The cooldown is started, and a
+    code used, each by one conditional UPDATE, so parallel requests cannot both send or both
+    use a code. Wrong codes are counted on the user (`User.otp_failures`), whatever the factor.
     """
 
     phone = PhoneNumberField(_("phone number"))
@@ -225,17 +225,18 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
         """Verify `code` for `binding`: constant-time, single use, within its lifetime."""
         code = (code or "").strip()
         now = timezone.now()
-        ok = (
-            self.token is not None
-            and now < self.valid_until
-            and hmac.compare_digest(self.token, _code_digest(code, binding))
+        digest = _code_digest(code, binding)
+        if (self.token is None or now >= self.valid_until
+                or not hmac.compare_digest(self.token, digest)):
+            return False
+        # The code is used by the one request whose UPDATE still finds it: another request
+        # that read the same row may also have matched it, but finds it gone (or replaced by
+        # a newer code). The cooldown ends with it, so the next sign-in gets a code at once.
+        used = SMSDevice.objects.filter(pk=self.pk, token=digest, valid_until__gt=now).update(
+            token=None, valid_until=now, last_generated_timestamp=None
         )
-        if ok:
-            self.token = None
-            self.valid_until = now
-            self.last_generated_timestamp = None
-            self.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
-        return ok
+        self.token, self.valid_until, self.last_generated_timestamp = None, now, None
+        return used == 1
 
     def verify_token(self, token) -> bool:
         # The unbound django-otp entry point is not used: codes are always bound.

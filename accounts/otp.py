@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -18,6 +19,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -210,11 +212,41 @@ def _match(user: User, code: str, binding: str):
             if device.check_code(code, binding):
                 return device
         for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            # django-otp's TOTP device throttles itself and refuses a reused code.
-            if device.verify_is_allowed()[0] and device.verify_token(code):
+            if use_app_code(device, code):
                 return device
         return None
     return use_backup_code(user, code)
+
+
+def use_app_code(device: TOTPDevice, code: str) -> bool:
+    """Check an authenticator app's code and use up its time step, once.
+
+    As django-otp's `TOTPDevice.verify_token` (its throttling, tolerance and drift), except
+    that the step is taken with one conditional UPDATE (`last_t < t`) rather than a read then
+    a save: of two requests with the same right code, only one passes.
+    """
+    if not device.verify_is_allowed()[0]:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if code.isdigit() and totp.verify(int(code), device.tolerance, device.last_t + 1):
+        device.last_t = totp.t()
+        if getattr(settings, "OTP_TOTP_SYNC", True):
+            device.drift = totp.drift
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        fields = ["last_t", "drift", "throttling_failure_count", "throttling_failure_timestamp",
+                  "last_used_at"]
+        used = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=device.last_t).update(
+            **{name: getattr(device, name) for name in fields})
+        if used:
+            return True
+    # A wrong code, or a right one another request used first (as django-otp counts a
+    # reused code). Only the throttling fields are written: a full save would put back this
+    # request's old last_t and so free a step that another request has just used.
+    device.throttle_increment(commit=False)
+    device.save(update_fields=["throttling_failure_count", "throttling_failure_timestamp"])
+    return False
 
 
 # --- backup codes ---------------------------------------------------------------------------

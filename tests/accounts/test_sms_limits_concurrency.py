@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from freezegun import freeze_time
 
 from accounts import otp
@@ -19,7 +21,7 @@ from accounts.models import SMSDevice, User
 from portal import sms
 from portal.sms import SMSError
 from tests.concurrency import run_together
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, last_sms_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -159,3 +161,59 @@ def test_an_sms_the_provider_refused_is_not_counted_but_the_cooldown_holds(
     with freeze_time(timezone.now() + timedelta(seconds=61)):
         assert _send(device.pk, binding="second").sent
     assert len(sms.outbox) == 1
+
+
+# --- one-time codes -------------------------------------------------------------------------
+
+
+def _sms_code(user: User, binding: str) -> str:
+    assert otp.send_code(None, SMSDevice.objects.get(user=user), binding).sent
+    return last_sms_code()
+
+
+@pytest.mark.parametrize("round", range(3))
+def test_two_parallel_right_sms_codes_sign_in_once(settings, alice_with_sms, round):
+    settings.OTP_SMS_RESEND_COOLDOWN = 0
+    code = _sms_code(alice_with_sms, "nonce")
+    results = run_together([
+        lambda: otp.verify_code(None, User.objects.get(pk=alice_with_sms.pk), code, "nonce")
+    ] * 2)
+    assert sorted(r.result.value for r in results) == ["ok", "wrong"]
+
+
+def test_a_code_read_by_two_requests_before_either_used_it_works_once(alice_with_sms):
+    code = _sms_code(alice_with_sms, "nonce")
+    copies = [SMSDevice.objects.get(user=alice_with_sms) for _ in range(2)]  # one a request
+    results = run_together([lambda d=d: d.check_code(code, "nonce") for d in copies])
+    assert sorted(results) == [False, True]
+    assert not SMSDevice.objects.get(pk=copies[0].pk).check_code(code, "nonce")
+
+
+@pytest.fixture
+def alice_with_app(alice):
+    return TOTPDevice.objects.create(user=alice, name="App", confirmed=True)
+
+
+def _app_code(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.mark.parametrize("round", range(3))
+def test_two_parallel_right_app_codes_sign_in_once(alice, alice_with_app, round):
+    code = _app_code(alice_with_app)
+    results = run_together([
+        lambda: otp.verify_code(None, User.objects.get(pk=alice.pk), code, "nonce")
+    ] * 2)
+    assert sorted(r.result.value for r in results) == ["ok", "wrong"]
+
+
+def test_an_app_code_read_by_two_requests_before_either_used_it_works_once(alice_with_app):
+    code = _app_code(alice_with_app)
+    copies = [TOTPDevice.objects.get(pk=alice_with_app.pk) for _ in range(2)]
+    results = run_together([lambda d=d: otp.use_app_code(d, code) for d in copies])
+    assert sorted(results) == [False, True]
+    device = TOTPDevice.objects.get(pk=alice_with_app.pk)
+    assert device.throttling_failure_count == 1  # the loser's try counts as a wrong code
+    device.throttle_reset()
+    assert not otp.use_app_code(device, code)  # and the code stays used
