@@ -165,8 +165,9 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
     """A phone that receives one-time codes by SMS (django-otp's side-channel device).
 
     django-otp stores the plain token and compares it with `==`; this device stores a keyed
-    digest in `token` and compares digests in constant time. Wrong codes are counted on the
-    user (`User.otp_failures`), whatever the factor.
+    digest in `token` and compares digests in constant time. The cooldown is started, and a
+    code used, each by one conditional UPDATE, so parallel requests cannot both send or both
+    use a code. Wrong codes are counted on the user (`User.otp_failures`), whatever the factor.
     """
 
     phone = PhoneNumberField(_("phone number"))
@@ -178,30 +179,64 @@ class SMSDevice(CooldownMixin, SideChannelDevice):
     def get_cooldown_duration(self) -> int:
         return settings.OTP_SMS_RESEND_COOLDOWN
 
+    def start_cooldown(self) -> int:
+        """Start the pause between two codes to this phone, if the last one has ended.
+
+        Returns 0 when started (a code may be sent now), else the seconds left. One
+        conditional UPDATE, not a read then a write: of parallel sends to this device, only
+        the one whose UPDATE finds the pause over may send.
+        """
+        now = timezone.now()
+        cooldown = self.get_cooldown_duration()
+        rows = SMSDevice.objects.filter(pk=self.pk)
+        if cooldown > 0:  # none: every send starts it (parallel clocks may disagree by a hair)
+            ended = now - timedelta(seconds=cooldown)
+            rows = rows.filter(models.Q(last_generated_timestamp__isnull=True)
+                               | models.Q(last_generated_timestamp__lt=ended))
+        if rows.update(last_generated_timestamp=now):
+            self.last_generated_timestamp = now
+            return 0
+        last = (SMSDevice.objects.filter(pk=self.pk)
+                .values_list("last_generated_timestamp", flat=True).first())
+        if last is None:  # given back since (or the device is gone): a new try decides
+            return 1
+        return max(1, math.ceil((last + timedelta(seconds=cooldown) - now).total_seconds()))
+
+    def cancel_cooldown(self) -> None:
+        """Undo this object's `start_cooldown`: no code was sent after all."""
+        # Only our own start: the time it wrote is still there unless a later send replaced it.
+        SMSDevice.objects.filter(
+            pk=self.pk, last_generated_timestamp=self.last_generated_timestamp
+        ).update(last_generated_timestamp=None)
+        self.last_generated_timestamp = None
+
     def issue_code(self, binding: str) -> str:
-        """Make a fresh 6-digit code bound to `binding`, store its digest, return the code."""
+        """Make a fresh 6-digit code bound to `binding`, store its digest, return the code.
+
+        The caller has started the cooldown (`start_cooldown`); a new code replaces the last.
+        """
         code = f"{secrets.randbelow(10**6):06d}"
         self.token = _code_digest(code, binding)
         self.valid_until = timezone.now() + timedelta(seconds=settings.OTP_SMS_TOKEN_VALIDITY)
-        self.cooldown_set(commit=False)
-        self.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
+        self.save(update_fields=["token", "valid_until"])
         return code
 
     def check_code(self, code: str, binding: str) -> bool:
         """Verify `code` for `binding`: constant-time, single use, within its lifetime."""
         code = (code or "").strip()
         now = timezone.now()
-        ok = (
-            self.token is not None
-            and now < self.valid_until
-            and hmac.compare_digest(self.token, _code_digest(code, binding))
+        digest = _code_digest(code, binding)
+        if (self.token is None or now >= self.valid_until
+                or not hmac.compare_digest(self.token, digest)):
+            return False
+        # The code is used by the one request whose UPDATE still finds it: another request
+        # that read the same row may also have matched it, but finds it gone (or replaced by
+        # a newer code). The cooldown ends with it, so the next sign-in gets a code at once.
+        used = SMSDevice.objects.filter(pk=self.pk, token=digest, valid_until__gt=now).update(
+            token=None, valid_until=now, last_generated_timestamp=None
         )
-        if ok:
-            self.token = None
-            self.valid_until = now
-            self.last_generated_timestamp = None
-            self.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
-        return ok
+        self.token, self.valid_until, self.last_generated_timestamp = None, now, None
+        return used == 1
 
     def verify_token(self, token) -> bool:
         # The unbound django-otp entry point is not used: codes are always bound.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -18,6 +19,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -75,31 +77,20 @@ def send_code(request: HttpRequest | None, device: SMSDevice, binding: str) -> S
     """Send a fresh code to `device`, bound to `binding`, within every limit.
 
     The limits: a cooldown between sends to one device, a cap per account, per phone
-    number, per client address and overall, all on the shared cache.
+    number, per client address and overall. Each is taken before the SMS goes, by one
+    atomic write, so parallel sends cannot pass more than a limit between them; a send
+    refused by one limit gives back what it took from the others.
     """
-    allowed, info = device.generate_is_allowed()
-    if not allowed:
-        wait = int((info["next_generation_at"] - _now()).total_seconds()) + 1
-        return SendResult(False, max(wait, 1), _("Please wait before asking for another code."))
+    wait = device.start_cooldown()
+    if wait:
+        return SendResult(False, wait, _("Please wait before asking for another code."))
     phone = str(device.phone)
-    checks = [
-        (f"otp-send:user:{device.user_id}", settings.OTP_SMS_MAX_PER_ACCOUNT_HOUR),
-        (f"otp-send:phone:{phone}", settings.OTP_SMS_MAX_PER_PHONE_HOUR),
-        ("otp-send:all", settings.OTP_SMS_MAX_GLOBAL_HOUR),
-    ]
-    ip = client_ip(request) if request is not None else ""
-    if ip:
-        checks.append((f"otp-send:ip:{ip}", settings.OTP_SMS_MAX_PER_IP_HOUR))
-    for key, limit in checks:
-        if not ratelimit.peek(key, limit, HOUR).allowed:
-            record(request, EventType.CODE_THROTTLED, user=device.user)
-            return SendResult(
-                False,
-                ratelimit.peek(key, limit, HOUR).retry_after,
-                _("Too many codes were sent. Try again later or use a backup code."),
-            )
-    for key, limit in checks:
-        ratelimit.hit(key, limit, HOUR)
+    reservation = ratelimit.reserve(_send_limits(request, device.user_id, phone))
+    if not reservation.allowed:
+        device.cancel_cooldown()
+        record(request, EventType.CODE_THROTTLED, user=device.user)
+        return SendResult(False, reservation.retry_after,
+                          _("Too many codes were sent. Try again later or use a backup code."))
     code = device.issue_code(binding)
     body = _("Your %(site)s code is %(code)s. It expires in 5 minutes. Never share it.") % {
         "site": settings.SITE_NAME,
@@ -109,9 +100,26 @@ def send_code(request: HttpRequest | None, device: SMSDevice, binding: str) -> S
         send_sms(phone, body)
     except SMSError as exc:
         device.expire_code()
+        # A refused SMS costs nothing and reaches no one: the caps get it back. The cooldown
+        # stays, so a provider that refuses a number is not called for it in a loop.
+        reservation.release()
         return SendResult(False, 0, str(exc))
     record(request, EventType.CODE_SENT, user=device.user, phone=masked_phone(phone))
     return SendResult(True)
+
+
+def _send_limits(request: HttpRequest | None, user_id: int, phone: str) -> list:
+    # The narrowest first: a send refused there takes nothing, even for a moment, from the
+    # budgets other accounts share.
+    limits = [
+        (f"otp-send:user:{user_id}", settings.OTP_SMS_MAX_PER_ACCOUNT_HOUR, HOUR),
+        (f"otp-send:phone:{phone}", settings.OTP_SMS_MAX_PER_PHONE_HOUR, HOUR),
+    ]
+    ip = client_ip(request) if request is not None else ""
+    if ip:
+        limits.append((f"otp-send:ip:{ip}", settings.OTP_SMS_MAX_PER_IP_HOUR, HOUR))
+    limits.append(("otp-send:all", settings.OTP_SMS_MAX_GLOBAL_HOUR, HOUR))
+    return limits
 
 
 def masked_phone(phone: str) -> str:
@@ -204,11 +212,41 @@ def _match(user: User, code: str, binding: str):
             if device.check_code(code, binding):
                 return device
         for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            # django-otp's TOTP device throttles itself and refuses a reused code.
-            if device.verify_is_allowed()[0] and device.verify_token(code):
+            if use_app_code(device, code):
                 return device
         return None
     return use_backup_code(user, code)
+
+
+def use_app_code(device: TOTPDevice, code: str) -> bool:
+    """Check an authenticator app's code and use up its time step, once.
+
+    As django-otp's `TOTPDevice.verify_token` (its throttling, tolerance and drift), except
+    that the step is taken with one conditional UPDATE (`last_t < t`) rather than a read then
+    a save: of two requests with the same right code, only one passes.
+    """
+    if not device.verify_is_allowed()[0]:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if code.isdigit() and totp.verify(int(code), device.tolerance, device.last_t + 1):
+        device.last_t = totp.t()
+        if getattr(settings, "OTP_TOTP_SYNC", True):
+            device.drift = totp.drift
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        fields = ["last_t", "drift", "throttling_failure_count", "throttling_failure_timestamp",
+                  "last_used_at"]
+        used = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=device.last_t).update(
+            **{name: getattr(device, name) for name in fields})
+        if used:
+            return True
+    # A wrong code, or a right one another request used first (as django-otp counts a
+    # reused code). Only the throttling fields are written: a full save would put back this
+    # request's old last_t and so free a step that another request has just used.
+    device.throttle_increment(commit=False)
+    device.save(update_fields=["throttling_failure_count", "throttling_failure_timestamp"])
+    return False
 
 
 # --- backup codes ---------------------------------------------------------------------------

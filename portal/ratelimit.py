@@ -5,7 +5,10 @@ With Redis (REDIS_URL) a window is a cache key: `cache.add` creates it and `cach
 with one atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), which SQLite and
 PostgreSQL both run as one statement. The count itself never lives in process memory.
 
-`hit` counts every event in the shared store: login attempts, codes, resets. `hit_leased`
+`hit` counts every event in the shared store: login attempts, codes, resets. `reserve`
+counts one event under several limits at once, all or nothing, before an event that costs
+(an SMS): what a refusal took is given back, and so is the whole reservation if the event
+then does not happen. `hit_leased`
 is for the API's per-key limits, checked on every request: a worker reserves a few events
 of the window at once from the shared count (one write for many requests) and hands them
 out from memory. Leases are small (about 1/32 of what is left of the window, 1 near the
@@ -20,11 +23,13 @@ import os
 import random
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F
 
 from . import fastsql
 
@@ -81,6 +86,19 @@ def _count_up(digest: str, start: int, window: int, amount: int = 1) -> int:
     return count
 
 
+def _count_down(digest: str, start: int) -> None:
+    """Take back one event counted in the window starting at `start` (by `_count_up`)."""
+    if _use_cache():
+        try:
+            cache.decr(f"rl:{digest}:{start}")
+        except ValueError:  # the window ended and its count expired: nothing to give back
+            pass
+        return
+    from .models import RateCounter
+
+    RateCounter.objects.filter(bucket=digest, window_start=start).update(count=F("count") - 1)
+
+
 def _purge() -> None:
     from .models import RateCounter
 
@@ -103,6 +121,40 @@ def hit(key: str, limit: int, window: int) -> Limit:
     if count > limit:
         return Limit(False, count, max(remaining, 1))
     return Limit(True, count, 0)
+
+
+@dataclass(frozen=True)
+class Reservation(Limit):
+    """One event counted by `reserve` under each of its limits, until `release`d."""
+
+    held: tuple[tuple[str, int], ...] = ()  # (key digest, window start) of each count
+
+    def release(self) -> None:
+        """Give the event back to every limit (it did not happen after all)."""
+        for digest, start in self.held:
+            _count_down(digest, start)
+
+
+def reserve(limits: Iterable[tuple[str, int, int]]) -> Reservation:
+    """Count one event under every (key, limit, window) of `limits`, all or nothing.
+
+    Each count is one atomic count-up, so parallel callers never pass more than a limit
+    between them; there is no read before it to race with. At the first limit that refuses,
+    the counts already taken (that one's too) are given back and the refusal is returned.
+    A caller may then lose a race it would have won a moment later (another caller's count
+    was briefly held), never pass one it should have lost. Put the narrowest limits first:
+    a refusal there takes nothing, even briefly, from the wider ones.
+    """
+    held: list[tuple[str, int]] = []
+    count = 0
+    for key, limit, window in limits:
+        digest, start, remaining = _window(key, window)
+        count = _count_up(digest, start, window)
+        held.append((digest, start))
+        if count > limit:
+            Reservation(False, count, 0, tuple(held)).release()
+            return Reservation(False, count, max(remaining, 1))
+    return Reservation(True, count, 0, tuple(held))
 
 
 @dataclass

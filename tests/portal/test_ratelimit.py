@@ -45,6 +45,37 @@ def test_concurrent_hits_never_pass_more_than_the_limit():
     assert ratelimit.peek("t:race", 5, 60).count == 20
 
 
+# --- reservations (an event under several limits, all or nothing) -------------------------
+
+
+def _counts(*keys: str) -> list[int]:
+    return [ratelimit.peek(key, 1000, 60).count for key in keys]
+
+
+@pytest.mark.django_db
+@freeze_time(A_WINDOWS_START)  # no window boundary in the middle of the test
+def test_a_reservation_takes_every_limit_or_none_and_can_be_given_back():
+    limits = [("t:wide", 5, 60), ("t:narrow", 1, 60)]
+    first = ratelimit.reserve(limits)
+    assert first.allowed and _counts("t:wide", "t:narrow") == [1, 1]
+    refused = ratelimit.reserve(limits)
+    assert not refused.allowed and 1 <= refused.retry_after <= 60
+    assert _counts("t:wide", "t:narrow") == [1, 1]  # the refusal took nothing
+    refused.release()  # nothing held: nothing to give back
+    first.release()  # the event did not happen after all
+    assert _counts("t:wide", "t:narrow") == [0, 0]
+    assert ratelimit.reserve(limits).allowed
+
+
+@pytest.mark.django_db(transaction=True)
+@freeze_time(A_WINDOWS_START)  # no window boundary in the middle of the test
+def test_concurrent_reservations_pass_exactly_the_narrowest_limit_and_keep_no_refusal():
+    limits = [("t:rwide", 5, 60), ("t:rnarrow", 3, 60)]
+    allowed = run_together([lambda: ratelimit.reserve(limits).allowed] * 20)
+    assert allowed.count(True) == 3
+    assert _counts("t:rwide", "t:rnarrow") == [3, 3]
+
+
 # --- leased limits (the API's per-key limits) ---------------------------------------------
 
 
