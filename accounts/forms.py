@@ -115,7 +115,11 @@ class EnableSMSForm(ReauthForm):
     field_order = ["phone", "password"]
 
 
-class DisableSecondFactorForm(ReauthForm):
+class DisableSecondFactorForm(forms.Form):
+    """The password and a code. Only their shape is checked here: the view checks both
+    after counting the try, and answers one error whichever was wrong."""
+
+    password = _password_field(_("Password"))
     code = _code_field(autofocus=False)
     clean_code = CodeForm.clean_code
 

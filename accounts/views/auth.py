@@ -22,7 +22,7 @@ from security import hooks as security_hooks
 from security.events import record
 from security.models import EventType
 
-from .. import emails, flows, lockout, otp, policy
+from .. import emails, flows, lockout, otp, policy, proof
 from ..decorators import mark_fresh_proof, safe_next
 from ..forms import CodeForm, LoginForm, ReauthForm, RegisterForm
 from ..models import User
@@ -225,9 +225,8 @@ def reauth(request: HttpRequest) -> HttpResponse:
                          reverse("dashboard"))
     form = ReauthForm(request.user, request.POST or None)
     if request.method == "POST":
-        limit = ratelimit.hit(f"reauth:{request.user.pk}", 10, 15 * 60)
-        if not limit.allowed:
-            return _too_many(request, limit.retry_after)
+        if (refused := proof.attempt(request)) is not None:
+            return refused
         if form.is_valid():
             mark_fresh_proof(request)
             record(request, EventType.REAUTH)
