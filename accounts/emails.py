@@ -21,3 +21,9 @@ def confirm_email(user, link: str) -> None:
 def security_change(user, what: str, to: str | None = None) -> None:
     """A security setting changed: `what` is a short, translated description."""
     _send("security-change", user, to=to, what=what, security_url=reverse("accounts:security"))
+
+
+def account_exists(user, login_url: str, reset_url: str) -> None:
+    """Someone tried to register with `user`'s address: tell its owner, not the visitor."""
+    _send("account-exists", user, login_url=login_url, reset_url=reset_url)
+

@@ -30,14 +30,27 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
 
 
 class RegisterForm(UserCreationForm):
+    """A new account. An address that already has one is not refused here (SEC-43): the
+    form stays valid, `email_taken` is set, and the view answers as for a free address."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    field_order = ["username", "email", "password1", "password2"]
+
     class Meta:
         model = User
-        fields = ("username", "email")
+        # Not "email": as a model field it would be refused by the unique check. The address
+        # goes on the instance in clean_email and is saved with it.
+        fields = ("username",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email_taken = False
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
+        self.email_taken = User.objects.filter(email__iexact=email).exists()
+        self.instance.email = email  # the password may not resemble it either
         return email
 
 

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from .views import auth, passwords, profile, security, users
+from .views import auth, passwords, profile, registration, security, users
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("accounts/register/", auth.register, name="register"),
-    path("accounts/confirm/done/", auth.confirm_email_done, name="confirm_email_done"),
-    path("accounts/confirm/<str:token>/", auth.confirm_email, name="confirm_email"),
+    path("accounts/register/", registration.register, name="register"),
+    path("accounts/confirm/done/", registration.confirm_email_done, name="confirm_email_done"),
+    path("accounts/confirm/<str:token>/", registration.confirm_email, name="confirm_email"),
     path("accounts/login/", auth.login_view, name="login"),
     path("accounts/login/code/", auth.login_code, name="login_code"),
     path("accounts/login/code/resend/", auth.login_code_resend, name="login_code_resend"),

@@ -57,13 +57,6 @@ class TestRegistration:
         assert "capital letter" in response.content.decode()
         assert not User.objects.filter(username="dave").exists()
 
-    def test_an_email_in_use_is_refused(self, client, alice):
-        response = client.post("/accounts/register/", {
-            "username": "alice2", "email": "ALICE@example.com",
-            "password1": PASSWORD, "password2": PASSWORD})
-        assert response.status_code == 400
-        assert "already exists" in response.content.decode()
-
 
 @pytest.mark.django_db
 class TestSMSEnrolment:
