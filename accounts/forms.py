@@ -30,14 +30,27 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
 
 
 class RegisterForm(UserCreationForm):
+    """A new account. An address that already has one is not refused here (SEC-43): the
+    form stays valid, `email_taken` is set, and the view answers as for a free address."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    field_order = ["username", "email", "password1", "password2"]
+
     class Meta:
         model = User
-        fields = ("username", "email")
+        # Not "email": as a model field it would be refused by the unique check. The address
+        # goes on the instance in clean_email and is saved with it.
+        fields = ("username",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email_taken = False
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
+        self.email_taken = User.objects.filter(email__iexact=email).exists()
+        self.instance.email = email  # the password may not resemble it either
         return email
 
 
@@ -115,12 +128,21 @@ class EnableSMSForm(ReauthForm):
     field_order = ["phone", "password"]
 
 
-class DisableSecondFactorForm(ReauthForm):
+class DisableSecondFactorForm(forms.Form):
+    """The password and a code. Only their shape is checked here: the view checks both
+    after counting the try, and answers one error whichever was wrong."""
+
+    password = _password_field(_("Password"))
     code = _code_field(autofocus=False)
     clean_code = CodeForm.clean_code
 
 
 class ProfileForm(forms.ModelForm):
+    """The Account page. A new e-mail address is not saved by `save`: it waits for the
+    confirmation link (`accounts.addresses.request_change`); see `new_email`."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(tz, tz) for tz in sorted(zoneinfo.available_timezones())],
@@ -131,23 +153,29 @@ class ProfileForm(forms.ModelForm):
         coerce=int,
         help_text=_("Sessions also end 12 hours after sign-in, whatever this says."),
     )
+    field_order = ["email"]
 
     class Meta:
         model = User
-        fields = ("email", "time_zone", "language", "session_idle_seconds",
+        fields = ("time_zone", "language", "session_idle_seconds",
                   "password_expiry_enabled", "subusers_require_second_factor")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].initial = self.instance.email
         if self.instance.is_sub_user:
             del self.fields["subusers_require_second_factor"]
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        # An address another account has is not refused here: that would tell who has an
+        # account (SEC-43). Its confirmation link fails instead.
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
+    @property
+    def new_email(self) -> str | None:
+        """The address asked for, if it is not the current one (after `is_valid`)."""
+        email = self.cleaned_data.get("email")
+        return email if email and email != self.instance.email.lower() else None
 
 
 class SubUserForm(forms.Form):

@@ -50,6 +50,9 @@ PERMISSION_SCOPES = {
 class User(LoadsDeferredTogether, AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     email_confirmed = models.BooleanField(_("e-mail confirmed"), default=False)
+    # A new address asked for on the Account page; it replaces `email` only once the link
+    # sent to it is followed, and until then resets and notices keep going to `email`.
+    pending_email = models.EmailField(_("new e-mail address, not yet confirmed"), blank=True)
     phone = PhoneNumberField(_("phone number"), blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     language = models.CharField(

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from .views import auth, passwords, profile, security, users
+from .views import auth, passwords, profile, registration, security, users
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("accounts/register/", auth.register, name="register"),
-    path("accounts/confirm/done/", auth.confirm_email_done, name="confirm_email_done"),
-    path("accounts/confirm/<str:token>/", auth.confirm_email, name="confirm_email"),
+    path("accounts/register/", registration.register, name="register"),
+    path("accounts/confirm/done/", registration.confirm_email_done, name="confirm_email_done"),
+    path("accounts/confirm/<str:token>/", registration.confirm_email, name="confirm_email"),
     path("accounts/login/", auth.login_view, name="login"),
     path("accounts/login/code/", auth.login_code, name="login_code"),
     path("accounts/login/code/resend/", auth.login_code_resend, name="login_code_resend"),
@@ -30,6 +30,10 @@ urlpatterns = [
     path("account/security/disable/code/", security.disable_send_code,
          name="disable_send_code"),
     path("account/profile/", profile.profile, name="profile"),
+    path("account/profile/email/cancel/", profile.email_change_cancel,
+         name="email_change_cancel"),
+    path("accounts/email/done/", profile.email_change_done, name="email_change_done"),
+    path("accounts/email/<str:token>/", profile.email_change, name="email_change"),
     path("account/users/", users.users, name="users"),
     path("account/users/invite/", users.invite, name="users_invite"),
     path("account/users/<int:pk>/", users.edit, name="users_edit"),

@@ -245,6 +245,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 PASSWORD_EXPIRY_DAYS = envint("PASSWORD_EXPIRY_DAYS", "30")
 # A password entered this recently is fresh proof for a security change.
 FRESH_PROOF_SECONDS = envint("FRESH_PROOF_SECONDS", "600")
+# Registration attempts per client address an hour (each answers alike, taken or not).
+REGISTRATIONS_PER_ADDRESS_HOUR = envint("REGISTRATIONS_PER_ADDRESS_HOUR", "10")
 
 # Brute-force protection of the password step (django-axes): failures are counted per
 # username and client address pair; an account-wide cap (accounts.lockout) stops an

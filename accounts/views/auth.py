@@ -1,4 +1,4 @@
-"""Register, confirm the e-mail, sign in (password, then code), sign out, confirm password."""
+"""Sign in (password, then code), sign out, confirm password."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,81 +16,15 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import ratelimit
-from portal.clientip import client_ip
 from security import hooks as security_hooks
 from security.events import record
 from security.models import EventType
 
-from .. import emails, flows, lockout, otp, policy
+from .. import flows, lockout, otp, policy, proof
+from ..addresses import send_confirmation
 from ..decorators import mark_fresh_proof, safe_next
-from ..forms import CodeForm, LoginForm, ReauthForm, RegisterForm
-from ..models import User
-
-CONFIRM_SALT = "accounts.confirm-email"
-CONFIRM_MAX_AGE = 3 * 24 * 60 * 60
-CONFIRM_SESSION_KEY = "_confirm_email_token"
-
-
-def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
-    response = render(request, "accounts/too_many.html", {"retry_after": retry_after}, status=429)
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
-# --- registration --------------------------------------------------------------------------
-
-
-@sensitive_post_parameters("password1", "password2")
-@never_cache
-def register(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST":
-        limit = ratelimit.hit(f"register:{client_ip(request)}", 20, 60 * 60)
-        if not limit.allowed:
-            return _too_many(request, limit.retry_after)
-        if form.is_valid():
-            user = form.save(commit=False)
-            user.language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in dict(
-                settings.LANGUAGES) else "en"
-            user.save()
-            record(request, EventType.REGISTERED, user=user)
-            send_confirmation(request, user)
-            return render(request, "accounts/register_done.html", {"email": user.email})
-    status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/register.html", {"form": form}, status=status)
-
-
-def send_confirmation(request: HttpRequest, user: User) -> None:
-    token = signing.dumps({"u": user.pk, "e": user.email}, salt=CONFIRM_SALT)
-    link = request.build_absolute_uri(reverse("accounts:confirm_email", args=[token]))
-    emails.confirm_email(user, link)
-
-
-@never_cache
-def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
-    # As Django's password reset does: the token leaves the address bar (and so the
-    # Referer header and browser history) before the page is shown.
-    request.session[CONFIRM_SESSION_KEY] = token
-    return redirect("accounts:confirm_email_done")
-
-
-@never_cache
-def confirm_email_done(request: HttpRequest) -> HttpResponse:
-    token = request.session.pop(CONFIRM_SESSION_KEY, "")
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-        user = User.objects.get(pk=data["u"], email=data["e"])
-    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
-        return render(request, "accounts/confirm_invalid.html", status=400)
-    if not user.email_confirmed:
-        user.email_confirmed = True
-        user.save(update_fields=["email_confirmed"])
-        record(request, EventType.EMAIL_CONFIRMED, user=user)
-    messages.success(request, _("Your e-mail address is confirmed. You can sign in now."))
-    return redirect("accounts:login")
-
+from ..forms import CodeForm, LoginForm, ReauthForm
+from ..proof import too_many as _too_many
 
 # --- signing in ----------------------------------------------------------------------------
 
@@ -225,9 +158,8 @@ def reauth(request: HttpRequest) -> HttpResponse:
                          reverse("dashboard"))
     form = ReauthForm(request.user, request.POST or None)
     if request.method == "POST":
-        limit = ratelimit.hit(f"reauth:{request.user.pk}", 10, 15 * 60)
-        if not limit.allowed:
-            return _too_many(request, limit.retry_after)
+        if (refused := proof.attempt(request)) is not None:
+            return refused
         if form.is_valid():
             mark_fresh_proof(request)
             record(request, EventType.REAUTH)

@@ -14,10 +14,9 @@ from portal.clientip import client_ip
 from security.events import record
 from security.models import EventType
 
-from .. import flows, lockout
+from .. import flows, lockout, proof
 from ..decorators import mark_fresh_proof
 from ..forms import PasswordChangeForm
-from .auth import _too_many
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -43,12 +42,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super(auth_views.PasswordChangeView, self).form_valid(form)
 
     def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            proof.password_failed(self.request, "password_change")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def post(self, request, *args, **kwargs):
-        limit = ratelimit.hit(f"password-change:{request.user.pk}", 10, 15 * 60)
-        if not limit.allowed:
-            return _too_many(request, limit.retry_after)
+        if (refused := proof.attempt(request)) is not None:
+            return refused
         return super().post(request, *args, **kwargs)
 
 
@@ -70,7 +70,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         for key, limit in ((f"reset:ip:{client_ip(request)}", 10), (f"reset:email:{email}", 3)):
             hit = ratelimit.hit(key, limit, 60 * 60)
             if not hit.allowed:
-                return _too_many(request, hit.retry_after)
+                return proof.too_many(request, hit.retry_after)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):

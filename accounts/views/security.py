@@ -18,9 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import ratelimit
-
-from .. import flows, otp
+from .. import flows, otp, proof
 from ..decorators import fresh_proof_required, mark_fresh_proof
 from ..forms import DisableSecondFactorForm, EnableSMSForm, SetupCodeForm
 
@@ -34,7 +32,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "totp": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
         "backup_left": otp.backup_codes_left(user),
         "has_second_factor": otp.has_second_factor(user),
-        "disable_form": DisableSecondFactorForm(user),
+        "disable_form": DisableSecondFactorForm(),
     }
     return render(request, "accounts/security.html", context)
 
@@ -45,6 +43,8 @@ def security(request: HttpRequest) -> HttpResponse:
 def sms_enable(request: HttpRequest) -> HttpResponse:
     form = EnableSMSForm(request.user, request.POST or None)
     if request.method == "POST":
+        if (refused := proof.attempt(request)) is not None:
+            return refused
         if form.is_valid():
             mark_fresh_proof(request)
             result = flows.start_sms_enrolment(request, str(form.cleaned_data["phone"]))
@@ -56,6 +56,8 @@ def sms_enable(request: HttpRequest) -> HttpResponse:
             if result.retry_after:
                 response["Retry-After"] = str(result.retry_after)
             return response
+        if form.has_error("password", "wrong_password"):
+            proof.password_failed(request, "sms_enable")
         return render(request, "accounts/sms_enable.html", {"form": form, "nav": "security"},
                       status=400)
     return render(request, "accounts/sms_enable.html", {"form": form, "nav": "security"})
@@ -72,13 +74,8 @@ def sms_confirm(request: HttpRequest) -> HttpResponse:
     form = SetupCodeForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            attempts = ratelimit.hit(f"enrol-code:{request.user.pk}", 5, 10 * 60)
-            if not attempts.allowed:
-                device.expire_code()
-                request.session.pop(flows.ENROL_KEY, None)
-                messages.error(request, _("Too many wrong codes. Enter your number again to "
-                                          "get a new code."))
-                return redirect("accounts:sms_enable")
+            if (refused := proof.attempt(request)) is not None:
+                return refused
             if device.check_code(form.cleaned_data["code"], nonce):
                 first = flows.confirm_sms_enrolment(request, device)
                 messages.success(request, _("Sign-in codes by SMS are on."))
@@ -119,6 +116,8 @@ def totp_enable(request: HttpRequest) -> HttpResponse:
         request.session["_totp_device_at"] = int(time.time())
     form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if (refused := proof.attempt(request)) is not None:
+            return refused
         allowed, _info = device.verify_is_allowed()
         if not allowed:
             form.add_error("code", _("Please wait a few seconds after a wrong code, then "
@@ -157,15 +156,15 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 @login_required
 def disable(request: HttpRequest) -> HttpResponse:
     """Turning the second factor off takes the password and a code, fresh proof or not."""
-    form = DisableSecondFactorForm(request.user, request.POST)
+    form = DisableSecondFactorForm(request.POST)
     if form.is_valid():
-        nonce = request.session.get("_disable_nonce", "")
-        result = otp.verify_code(request, request.user, form.cleaned_data["code"], nonce)
-        if result.result is otp.CodeResult.OK:
+        if (refused := proof.attempt(request)) is not None:
+            return refused
+        if _password_and_code_right(request, form.cleaned_data):
             flows.disable_second_factor(request)
             messages.success(request, _("The second factor is off."))
             return redirect("accounts:security")
-        form.add_error("code", _("That code is not right."))
+        form.add_error(None, proof.WRONG_PASSWORD_OR_CODE)
     context = {
         "nav": "security",
         "sms": otp.sms_device(request.user),
@@ -175,6 +174,17 @@ def disable(request: HttpRequest) -> HttpResponse:
         "disable_form": form,
     }
     return render(request, "accounts/security.html", context, status=400)
+
+
+def _password_and_code_right(request: HttpRequest, data: dict) -> bool:
+    # The code is checked only after the password: a code used up by someone who does not
+    # know the password (a backup code) would be lost to its owner.
+    if not request.user.check_password(data["password"]):
+        proof.password_failed(request, "disable")
+        return False
+    nonce = request.session.get("_disable_nonce", "")
+    result = otp.verify_code(request, request.user, data["code"], nonce)
+    return result.result is otp.CodeResult.OK
 
 
 @require_POST
