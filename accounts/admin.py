@@ -53,7 +53,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("username", "email", "phone")
     list_select_related = ("owner",)
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Security"), {"fields": ("email_confirmed", "phone", "password_changed_at",
+        (_("Security"), {"fields": ("email_confirmed", "pending_email", "phone",
+                                    "password_changed_at",
                                     "password_expiry_enabled", "must_change_password",
                                     "session_idle_seconds", "time_zone", "language")}),
         (_("Sub-user"), {"fields": ("owner", "permissions", "sending_hours_start",
@@ -61,7 +62,8 @@ class UserAdmin(BaseUserAdmin):
                                     "subusers_require_second_factor")}),
         (_("Recent security events"), {"fields": ("recent_events",)}),
     )
-    readonly_fields = ("password_changed_at", "last_login", "date_joined", "recent_events")
+    readonly_fields = ("password_changed_at", "last_login", "date_joined", "recent_events",
+                       "pending_email")
     raw_id_fields = ("owner",)
     inlines = [SubUserInline, KeyInline]
     actions = ["unlock_sign_in", "force_password_change", "sign_out_everywhere",

@@ -24,7 +24,7 @@ from .. import flows, lockout, otp, policy, proof
 from ..addresses import send_confirmation
 from ..decorators import mark_fresh_proof, safe_next
 from ..forms import CodeForm, LoginForm, ReauthForm
-from ..proof import too_many as _too_many
+from ..proof import too_many
 
 # --- signing in ----------------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if refusal.locked:
                 return lockout.lockout_response(request)
             if refusal.code == "RATE_LIMITED":
-                return _too_many(request, refusal.retry_after or 60)
+                return too_many(request, refusal.retry_after or 60)
             form.add_error(None, _refusal_message(request, refusal))
         else:
             user = passed.user

@@ -122,7 +122,7 @@ def totp_enable(request: HttpRequest) -> HttpResponse:
         if not allowed:
             form.add_error("code", _("Please wait a few seconds after a wrong code, then "
                                      "enter the code the app shows now."))
-        elif device.verify_token(form.cleaned_data["code"]):
+        elif otp.use_app_code(device, form.cleaned_data["code"]):
             request.session.pop("_totp_device", None)
             first = flows.confirm_totp_enrolment(request, device)
             messages.success(request, _("Your authenticator app is set up."))
