@@ -9,6 +9,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from . import subusers
 from .models import SESSION_IDLE_CHOICES, Permission, User
 from .validators import MAX_PASSWORD_LENGTH
 
@@ -179,7 +180,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class SubUserForm(forms.Form):
-    """Invite or change a sub-user. Only the permissions the actor may grant are offered."""
+    """Invite or change a sub-user. Only the permissions the actor may grant are offered, and
+    nothing wider than the actor's own is accepted (`subusers.grant_refusals`)."""
 
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
@@ -199,12 +201,25 @@ class SubUserForm(forms.Form):
         help_text=_("Optional: leave empty for no limit."),
     )
 
-    def __init__(self, *args, grantable: list[str], instance: User | None = None, **kwargs):
+    GRANT_FIELDS = ("permissions", "monthly_limit", "sending_hours_start", "sending_hours_end")
+
+    def __init__(self, *args, actor: User, instance: User | None = None, **kwargs):
+        """`actor` invites or changes; `instance` is the sub-user changed (None: invite)."""
+        self.actor = actor
         self.instance = instance
         super().__init__(*args, **kwargs)
+        grantable = subusers.grantable(actor)
         self.fields["permissions"].choices = [
             (value, label) for value, label in Permission.choices if value in grantable
         ]
+        if actor.is_sub_user and actor.monthly_limit is not None:
+            self.fields["monthly_limit"].help_text = _(
+                "At most %(n)d, your own monthly limit.") % {"n": actor.monthly_limit}
+        if actor.is_sub_user and actor.sending_hours_start and actor.sending_hours_end:
+            self.fields["sending_hours_start"].help_text = _(
+                "Inside your own window, %(start)s to %(end)s (the account's time zone).") % {
+                "start": actor.sending_hours_start.strftime("%H:%M"),
+                "end": actor.sending_hours_end.strftime("%H:%M")}
         if instance is not None:
             del self.fields["username"]
             del self.fields["email"]
@@ -230,4 +245,9 @@ class SubUserForm(forms.Form):
         if start is not None and start == end:
             raise forms.ValidationError(_("The sending window cannot start and end at the "
                                           "same time."))
+        if set(self.GRANT_FIELDS) <= data.keys():  # each parsed: the rule can compare
+            # Never wider than the actor's own: the flows' rule, shown on its field.
+            grant = subusers.Grant(data["permissions"], data["monthly_limit"], start, end)
+            for field, message in subusers.grant_refusals(self.actor, grant).items():
+                self.add_error(field, message)
         return data

@@ -1,7 +1,8 @@
 """Sub-users: people under one customer account, each with only what they need.
 
-The rules live here and nowhere else: who may manage whom (no escalation), sending hours,
-the monthly limit. The portal pages, the JSON API and the admin call these functions.
+The rules live here and nowhere else: who may manage whom and what one may grant (never
+more than one has: `grant_refusals`), sending hours, the monthly limit. The portal pages,
+the JSON API and the admin call these functions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal import emails
 from security.events import record
@@ -47,13 +49,106 @@ def manageable(actor: User):
             .order_by("username"))
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What a sub-user is given: permissions, monthly limit, sending window (None: none)."""
+
+    permissions: list[str]
+    monthly_limit: int | None = None
+    sending_hours_start: time | None = None
+    sending_hours_end: time | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Grant:
+        return cls(list(user.permissions or []), user.monthly_limit, user.sending_hours_start,
+                   user.sending_hours_end)
+
+
+class GrantRefused(PermissionError):
+    """A grant beyond the granter's own (a PermissionError). `errors`: field -> message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def grant_refusals(actor: User, grant: Grant) -> dict[str, str]:
+    """THE grant rule (SEC-42): what in `grant` is wider than `actor`'s own, as field name ->
+    message; empty when `actor` may give it all.
+
+    Permissions within those it may grant (`grantable`); a monthly limit no higher than its
+    own; a sending window inside its own (the account's time zone, windows past midnight
+    included). An account owner has no limits. Every door of a customer calls this (the pages
+    through `SubUserForm`, the flows below); operators in the admin act for the service and
+    are not bound by it.
+    """
+    errors: dict[str, str] = {}
+    if not actor.is_sub_user:
+        return errors  # an owner has no limits (the sending rules hold sub-users only)
+    beyond = [p for p in grant.permissions if p not in grantable(actor)]
+    if beyond:
+        names = ", ".join(str(Permission(p).label) if p in Permission.values else p
+                          for p in beyond)
+        errors["permissions"] = _("You cannot grant what you do not have yourself: "
+                                  "%(names)s.") % {"names": names}
+    own_limit = actor.monthly_limit
+    if own_limit is not None and (grant.monthly_limit is None or grant.monthly_limit > own_limit):
+        errors["monthly_limit"] = ngettext(
+            "You may send at most %(n)d message a month yourself, so give a limit of at most "
+            "%(n)d.",
+            "You may send at most %(n)d messages a month yourself, so give a limit of at most "
+            "%(n)d.", own_limit) % {"n": own_limit}
+    own = _window(actor.sending_hours_start, actor.sending_hours_end)
+    if own is not None:
+        given = _window(grant.sending_hours_start, grant.sending_hours_end)
+        if given is None or not _inside(given, own):
+            errors["sending_hours_start"] = _(
+                "You may send only between %(start)s and %(end)s yourself, so give a sending "
+                "window inside it.") % {"start": actor.sending_hours_start.strftime("%H:%M"),
+                                        "end": actor.sending_hours_end.strftime("%H:%M")}
+    return errors
+
+
+def checked_grant(actor: User, *, permissions: list[str], monthly_limit: int | None,
+                  sending_hours_start: time | None, sending_hours_end: time | None) -> Grant:
+    """The grant the flows write; GrantRefused unless `actor` may give it all."""
+    grant = Grant(sorted(set(permissions)), monthly_limit, sending_hours_start,
+                  sending_hours_end)
+    errors = grant_refusals(actor, grant)
+    if errors:
+        raise GrantRefused(errors)
+    return grant
+
+
+_DAY = 24 * 60 * 60 * 1_000_000  # a day in microseconds, the finest a TimeField holds
+
+
+def _moment(t: time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+def _window(start: time | None, end: time | None) -> list[tuple[int, int]] | None:
+    """A daily window [start, end) as spans within one day; past midnight, two spans."""
+    if start is None or end is None:
+        return None
+    a, b = _moment(start), _moment(end)
+    return [(a, b)] if a < b else [(a, _DAY), (0, b)]
+
+
+def _inside(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:
+    # Both are cut at midnight the same way, and a window's own spans never touch
+    # (start != end), so each inner span must lie within one outer span.
+    return all(any(o1 <= i1 and i2 <= o2 for o1, o2 in outer) for i1, i2 in inner)
+
+
 def can_manage(actor: User, target: User) -> bool:
+    """May `actor` change `target`: one of its account's other people, holding nothing (no
+    permission, no looser limit or window) that `actor` could not grant."""
     return (
         target.owner_id == actor.account_id
         and target.pk != actor.pk
         and actor.has_portal_permission(Permission.MANAGE_USERS)
-        # A sub-user may not manage one that holds more than it could grant.
-        and set(target.permissions or []) <= set(grantable(actor))
+        and not grant_refusals(actor, Grant.of(target))
     )
 
 
@@ -63,15 +158,17 @@ def can_manage(actor: User, target: User) -> bool:
 def invite(request: HttpRequest, actor: User, *, username: str, email: str,
            permissions: list[str], sending_hours_start: time | None = None,
            sending_hours_end: time | None = None, monthly_limit: int | None = None) -> User:
-    """Create a sub-user with no password yet and e-mail it a link to choose one."""
-    allowed = set(grantable(actor))
-    if not set(permissions) <= allowed:
-        raise PermissionError("cannot grant more than one holds")
+    """Create a sub-user with no password yet and e-mail it a link to choose one.
+
+    Raises GrantRefused for anything wider than `actor`'s own (`grant_refusals`)."""
+    grant = checked_grant(actor, permissions=permissions, monthly_limit=monthly_limit,
+                          sending_hours_start=sending_hours_start,
+                          sending_hours_end=sending_hours_end)
     sub = User(
         username=username,
         email=email,
         owner_id=actor.account_id,
-        permissions=sorted(set(permissions)),
+        permissions=grant.permissions,
         sending_hours_start=sending_hours_start,
         sending_hours_end=sending_hours_end,
         monthly_limit=monthly_limit,
@@ -100,9 +197,14 @@ def _send_invitation(request: HttpRequest, actor: User, sub: User) -> None:
 def update(request: HttpRequest, actor: User, sub: User, *, permissions: list[str],
            sending_hours_start: time | None, sending_hours_end: time | None,
            monthly_limit: int | None) -> None:
-    if not can_manage(actor, sub) or not set(permissions) <= set(grantable(actor)):
-        raise PermissionError("cannot grant more than one holds")
-    sub.permissions = sorted(set(permissions))
+    """Change what `sub` may do. PermissionError if `actor` may not manage it; GrantRefused
+    for anything wider than `actor`'s own (`grant_refusals`)."""
+    if not can_manage(actor, sub):
+        raise PermissionError("not yours to manage")
+    grant = checked_grant(actor, permissions=permissions, monthly_limit=monthly_limit,
+                          sending_hours_start=sending_hours_start,
+                          sending_hours_end=sending_hours_end)
+    sub.permissions = grant.permissions
     sub.sending_hours_start = sending_hours_start
     sub.sending_hours_end = sending_hours_end
     sub.monthly_limit = monthly_limit

@@ -29,7 +29,7 @@ def _render_list(request: HttpRequest, form: SubUserForm, status: int = 200) -> 
 
 @permission_required(MANAGE)
 def users(request: HttpRequest) -> HttpResponse:
-    form = SubUserForm(grantable=subusers.grantable(request.user))
+    form = SubUserForm(actor=request.user)
     return _render_list(request, form)
 
 
@@ -37,7 +37,7 @@ def users(request: HttpRequest) -> HttpResponse:
 @permission_required(MANAGE)
 @fresh_proof_required
 def invite(request: HttpRequest) -> HttpResponse:
-    form = SubUserForm(request.POST, grantable=subusers.grantable(request.user))
+    form = SubUserForm(request.POST, actor=request.user)
     if not form.is_valid():
         return _render_list(request, form, status=400)
     data = form.cleaned_data
@@ -66,8 +66,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     sub = _target(request, pk)
     initial = {"permissions": sub.permissions, "sending_hours_start": sub.sending_hours_start,
                "sending_hours_end": sub.sending_hours_end, "monthly_limit": sub.monthly_limit}
-    form = SubUserForm(request.POST or None, grantable=subusers.grantable(request.user),
-                       instance=sub, initial=initial)
+    form = SubUserForm(request.POST or None, actor=request.user, instance=sub, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
