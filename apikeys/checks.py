@@ -35,6 +35,7 @@ from security.events import record
 from security.models import EventType
 
 from . import crypto, emails, keyformat, usage
+from .api.errors import STATUS
 from .models import APIKey
 from .signing import SignedRequest, Verdict, claim_once, verify_signature
 
@@ -53,13 +54,6 @@ class Code(StrEnum):
     IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
     INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE"
     RATE_LIMITED = "RATE_LIMITED"
-
-
-_STATUS = {
-    Code.INVALID_API_KEY: 401, Code.KEY_REVOKED: 401, Code.KEY_EXPIRED: 401,
-    Code.SIGNATURE_REQUIRED: 401, Code.INVALID_SIGNATURE: 401, Code.IP_NOT_ALLOWED: 403,
-    Code.INSUFFICIENT_SCOPE: 403, Code.RATE_LIMITED: 429,
-}
 
 
 @dataclass(frozen=True)
@@ -82,7 +76,7 @@ class KeyCheck:
 
 def _refuse(code: Code, message: str, key: APIKey | None = None,
             retry_after: int | None = None) -> KeyCheck:
-    return KeyCheck(key=key, refusal=Refusal(code, _STATUS[code], message, retry_after))
+    return KeyCheck(key=key, refusal=Refusal(code, STATUS[code], message, retry_after))
 
 
 @lru_cache(maxsize=4096)  # a pure function of the text; clients repeat their address
@@ -122,7 +116,7 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
     if not key.user.is_active:
         return _refuse(Code.INVALID_API_KEY, _("The API key's account is disabled."))
     client = _normal_ip(ip)
-    dead = _dead_reason(key)
+    dead = key.dead_reason()
     if dead is not None:
         notice_dead_use(key, client or "", dead, request)
         if dead == "expired":
@@ -183,17 +177,6 @@ _KEY_LOOKUP = CompiledQuery(
         Coalesce(OuterRef("user__owner_id"), OuterRef("user_id")), whitelists.API))
     .filter(lookup_id=lookup_id).order_by()
 )
-
-
-def _dead_reason(key: APIKey) -> str | None:
-    now = timezone.now()
-    if key.state == APIKey.State.REVOKED:
-        return "revoked"
-    if key.state == APIKey.State.REPLACED and not key.in_grace(now):
-        return "replaced"
-    if key.expires_at is not None and key.expires_at <= now:
-        return "expired"
-    return None
 
 
 def notice_dead_use(key: APIKey, ip: str, reason: str, request: HttpRequest | None) -> None:

@@ -41,16 +41,26 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class APIKeyQuerySet(models.QuerySet):
-    def listed(self, now: datetime | None = None) -> APIKeyQuerySet:
-        """Keys the owner still sees: not revoked, not replaced past their grace period.
+def _dead_replacement(now: datetime) -> Q:
+    # A replaced key past its grace period (or given none): the SQL twin of `in_grace`.
+    return Q(state=APIKey.State.REPLACED) & (Q(grace_until__isnull=True)
+                                             | Q(grace_until__lte=now))
 
-        Expired keys stay listed (so they can be renewed or deleted).
-        """
+
+class APIKeyQuerySet(models.QuerySet):
+    """The SQL side of `APIKey.dead_reason` (the tests check that both sides agree, state by
+    state)."""
+
+    def listed(self, now: datetime | None = None) -> APIKeyQuerySet:
+        """Keys the owner still sees: `dead_reason` None or "expired" (expired keys stay
+        listed, so they can be renewed or deleted)."""
         now = now or timezone.now()
-        return self.exclude(state=APIKey.State.REVOKED).exclude(
-            Q(state=APIKey.State.REPLACED) & (Q(grace_until__isnull=True) | Q(grace_until__lte=now))
-        )
+        return self.exclude(state=APIKey.State.REVOKED).exclude(_dead_replacement(now))
+
+    def active(self, now: datetime | None = None) -> APIKeyQuerySet:
+        """Keys that `APIKey.is_active` says yes to: neither revoked, replaced nor expired."""
+        now = now or timezone.now()
+        return self.filter(state=APIKey.State.ACTIVE).exclude(expires_at__lte=now)
 
     def not_revoked(self) -> APIKeyQuerySet:
         return self.exclude(state=APIKey.State.REVOKED)
@@ -119,14 +129,28 @@ class APIKey(LoadsDeferredTogether):
     def masked(self) -> str:
         return keyformat.mask(self.prefix, self.lookup_id, self.last4)
 
-    def effective_state(self, now: datetime | None = None) -> str:
-        """One of active, revoked, replaced or expired (derived from expires_at)."""
+    def dead_reason(self, now: datetime | None = None) -> str | None:
+        """Why the key no longer accepts requests: "revoked", "replaced" (past its grace
+        period) or "expired"; None while it works. THE "is this key alive" rule: the key
+        check, the states shown and the queries above all follow it."""
         now = now or timezone.now()
-        if self.state != self.State.ACTIVE:
-            return self.state
+        if self.state == self.State.REVOKED:
+            return "revoked"
+        if self.state == self.State.REPLACED and not self.in_grace(now):
+            return "replaced"
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
-        return self.State.ACTIVE
+        return None
+
+    def effective_state(self, now: datetime | None = None) -> str:
+        """One of active, revoked, replaced (even within its grace period) or expired."""
+        if self.state != self.State.ACTIVE:
+            return self.state
+        return self.dead_reason(now) or self.State.ACTIVE
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        """Neither revoked, replaced nor expired: it may still be changed or regenerated."""
+        return self.effective_state(now) == self.State.ACTIVE
 
     def in_grace(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()

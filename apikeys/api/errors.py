@@ -21,6 +21,8 @@ except ImportError:  # redis is a production dependency; without it only the dat
 
 log = logging.getLogger("apikeys.api")
 
+# Each error code of API.md and its HTTP status: the one table (the key check's refusals
+# take their status from it too).
 STATUS = {
     "AUTH_REQUIRED": 401,
     "INVALID_CREDENTIALS": 401,
@@ -29,6 +31,7 @@ STATUS = {
     "INVALID_API_KEY": 401,
     "KEY_REVOKED": 401,
     "KEY_EXPIRED": 401,
+    "KEY_DISABLED": 401,
     "SIGNATURE_REQUIRED": 401,
     "INVALID_SIGNATURE": 401,
     "FORBIDDEN": 403,
@@ -42,6 +45,7 @@ STATUS = {
     "SECOND_FACTOR_REQUIRED": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
+    "CONFLICT": 409,
     "VALIDATION_ERROR": 400,
     "KEY_IN_URL": 400,
     "PAYLOAD_TOO_LARGE": 413,

@@ -39,8 +39,11 @@ STATUS_CODES = {
     "INVALID_API_KEY": "902",
     "SIGNATURE_REQUIRED": "902",
     "INVALID_SIGNATURE": "902",
+    # A dead key, however it is said elsewhere (the keys endpoints answer 409 CONFLICT).
     "KEY_REVOKED": "903",
     "KEY_EXPIRED": "903",
+    "KEY_DISABLED": "903",
+    "CONFLICT": "903",
     "FORBIDDEN": "904",
     "EMAIL_UNCONFIRMED": "904",
     "PASSWORD_CHANGE_REQUIRED": "904",
@@ -176,7 +179,7 @@ def regenerate_api_key(request):
                                               "and password in the body."))
         try:
             created = flows.regenerate_key(request, key, 0)
-        except flows.KeyNotActive as exc:
+        except flows.KeyNotActive as exc:  # 903, a 401 as API.md says (not 409)
             raise APIError("KEY_REVOKED", exc.message) from None
         return success(fmt, created.full_key)
     except APIError as error:
