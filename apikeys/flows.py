@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from security.events import record
 from security.models import EventType
 
-from . import crypto, emails, keyformat
+from . import crypto, emails, issuance, keyformat
 from .forms import WhitelistEntryForm
-from .models import MAX_GRACE_SECONDS, SCOPES, APIKey, KeyWhitelistEntry
+from .models import MAX_GRACE_SECONDS, APIKey, KeyWhitelistEntry
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,19 @@ class Created:
 class KeyNotActive(Exception):
     """The key is revoked, replaced or expired, so it cannot be regenerated."""
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message or _("This key no longer works, so it cannot be regenerated. "
-                                      "Generate a new key instead."))
+    def __init__(self, state: str | None = None):
+        messages = {
+            APIKey.State.REVOKED: _("This key was deleted, so it cannot be regenerated. "
+                                    "Generate a new key instead."),
+            APIKey.State.REPLACED: _("This key was already replaced by a new one, so it "
+                                     "cannot be regenerated. Regenerate the new key instead."),
+            "expired": _("This key has expired, so it cannot be regenerated. Generate a new "
+                         "key instead."),
+        }
+        super().__init__(messages.get(state) or _(
+            "This key no longer works, so it cannot be regenerated. Generate a new key "
+            "instead."))
+        self.state = state
         self.message = str(self.args[0])
 
 
@@ -68,19 +78,36 @@ def _signing_fields(signing: bool) -> tuple[dict, str | None]:
     return {"signing": True, "signing_secret_encrypted": crypto.encrypt(secret)}, secret
 
 
+def _copy_whitelist(source: APIKey, target: APIKey) -> None:
+    KeyWhitelistEntry.objects.bulk_create(
+        KeyWhitelistEntry(key=target, value=e.value, label=e.label)
+        for e in source.whitelist.all()
+    )
+
+
 def create_key(request: HttpRequest | None, user, *, description: str,
                type: str = APIKey.Type.DEFAULT, scopes: list[str] | None = None,
-               expires_at: datetime | None = None, signing: bool = False) -> Created:
-    """Generate a key for `user` (inputs already validated by `forms.CreateKeyForm`)."""
-    key_type = APIKey.Type(type)
-    if set(scopes or ()) - set(SCOPES):
-        raise ValueError("unknown scope")
-    chosen = list(SCOPES) if scopes is None else [s for s in SCOPES if s in scopes]
-    signing_fields, secret = _signing_fields(signing)
-    key, full = _new_row(user, description=description, type=key_type, scopes=chosen,
-                         expires_at=expires_at, **signing_fields)
+               expires_at: datetime | None = None, signing: bool | None = None,
+               issuer: APIKey | None = None) -> Created:
+    """Generate a key for `user` (inputs already validated by `forms.CreateKeyForm`).
+
+    `issuer` is the key that asks for it (the API's `request.auth.key`), None when a person
+    does. The new key never exceeds its issuer (`issuance.terms`): anything beyond it raises
+    `issuance.BeyondIssuer` and creates nothing. None for scopes, expiry or signing: not
+    asked, the issuer's own.
+    """
+    terms = issuance.terms(user, issuer, type=type, scopes=scopes, expires_at=expires_at,
+                           signing=signing)
+    signing_fields, secret = _signing_fields(terms.signing)
+    with transaction.atomic():
+        key, full = _new_row(user, description=description, type=terms.type,
+                             scopes=terms.scopes, expires_at=terms.expires_at,
+                             locked_ip=terms.locked_ip, **signing_fields)
+        if terms.whitelist_of is not None:
+            _copy_whitelist(terms.whitelist_of, key)
+    by_key = {"by_key": issuer.lookup_id} if issuer is not None else {}
     record(request, EventType.KEY_CREATED, user=user, key_id=key.lookup_id,
-           key_type=key.type, signing=key.signing)
+           key_type=key.type, signing=key.signing, **by_key)
     emails.key_created(key)
     return Created(key=key, full_key=full, signing_secret=secret)
 
@@ -97,17 +124,15 @@ def regenerate_key(request: HttpRequest | None, key: APIKey, grace_seconds: int 
     with transaction.atomic():
         # Locked, so two regenerations of one key cannot both make a successor.
         old = APIKey.objects.select_for_update().select_related("user").get(pk=key.pk)
-        if old.effective_state() != APIKey.State.ACTIVE:
-            raise KeyNotActive()
+        if not old.is_active():
+            raise KeyNotActive(old.effective_state())
         signing_fields, secret = _signing_fields(old.signing)
         new, full = _new_row(
             old.user, description=old.description, type=old.type, scopes=old.scopes,
             expires_at=old.expires_at, rate_limit_per_minute=old.rate_limit_per_minute,
             locked_ip=old.locked_ip, **signing_fields,
         )
-        KeyWhitelistEntry.objects.bulk_create(
-            KeyWhitelistEntry(key=new, value=e.value, label=e.label) for e in old.whitelist.all()
-        )
+        _copy_whitelist(old, new)
         now = timezone.now()
         old.state = APIKey.State.REPLACED
         old.grace_until = now + timedelta(seconds=grace_seconds)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.ipnets import parse_network
 
+from . import issuance
 from .models import MAX_GRACE_SECONDS, SCOPE_LABELS, SCOPES, APIKey, KeyWhitelistEntry
 
 TYPE_HELP = {
@@ -37,6 +38,9 @@ GRACE_CHOICES = [
     (MAX_GRACE_SECONDS, _("In 7 days")),
 ]
 MAX_EXPIRY_DAYS = 10 * 366
+BEYOND_ISSUER = "beyond_issuer"  # the error code of a request beyond the issuer (SEC-42)
+# The whitelist's error codes that are the key's type or state, not the value sent.
+WHITELIST_CONFLICTS = ("wrong_type", "inactive")
 MAX_WHITELIST_ENTRIES = 100
 
 
@@ -98,6 +102,28 @@ class ExpiryField(forms.Field):
             raise ValidationError(self.error_messages["far"], code="far")
 
 
+class ScopesField(forms.MultipleChoiceField):
+    """The scopes asked for. In the API's JSON, absent or null is "not asked" (None: the
+    issuer's own, `issuance.terms`); a page's unticked boxes are an empty list."""
+
+    def to_python(self, value):
+        return None if value is None else super().to_python(value)
+
+    def validate(self, value):
+        if value is not None:
+            super().validate(value)
+
+
+class AskedCheckbox(forms.CheckboxInput):
+    """A page's checkbox (unticked: False). In the API's JSON, absent or null is "not asked":
+    None (a plain dict has no `getlist`, as Django's own multi-value widgets tell them)."""
+
+    def value_from_datadict(self, data, files, name):
+        if not hasattr(data, "getlist") and data.get(name) is None:
+            return None
+        return super().value_from_datadict(data, files, name)
+
+
 class CreateKeyForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=200,
@@ -108,7 +134,7 @@ class CreateKeyForm(forms.Form):
         label=_("API Key Type"), choices=APIKey.Type.choices, initial=APIKey.Type.DEFAULT,
         widget=forms.RadioSelect,
     )
-    scopes = forms.MultipleChoiceField(
+    scopes = ScopesField(
         label=_("Scopes"), required=False, initial=list(SCOPES),
         choices=[(s, format_lazy("{}: {}", s, SCOPE_LABELS[s])) for s in SCOPES],
         widget=forms.CheckboxSelectMultiple,
@@ -119,21 +145,25 @@ class CreateKeyForm(forms.Form):
         label=_("Expires on"), required=False,
         help_text=_("Optional. The key works through this day, then stops."),
     )
-    signing = forms.BooleanField(
+    signing = forms.NullBooleanField(
         label=_("Require HMAC signing of every request"), required=False,
+        widget=AskedCheckbox,
         help_text=_("You get a signing secret, shown once. Each request must then carry "
                     "X-Timestamp and X-Signature."),
     )
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user, *args, issuer: APIKey | None = None, **kwargs):
+        """`user` gets the key; `issuer` is the key that asks for it (None: a person)."""
         self.user = user
+        self.issuer = issuer
         super().__init__(*args, **kwargs)
         self.fields["expires_at"].time_zone = getattr(user, "time_zone", "UTC") or "UTC"
-        # No escalation: a sub-user is offered, and may choose, only what it holds itself.
-        allowed = user.allowed_scopes() if hasattr(user, "allowed_scopes") else list(SCOPES)
+        # Offered: only what the user holds. Any known scope passes this field, so that one
+        # beyond the issuer is refused by the issuance rule, with its own answer.
+        allowed = user.allowed_scopes()
         scopes = self.fields["scopes"]
-        scopes.choices = [(s, label) for s, label in scopes.choices if s in allowed]
-        scopes.initial = [s for s in SCOPES if s in allowed]
+        scopes.widget.choices = [(s, label) for s, label in scopes.choices if s in allowed]
+        scopes.initial = allowed
 
     def type_options(self) -> list[dict]:
         """The type radio buttons with their help texts, for the page."""
@@ -145,9 +175,8 @@ class CreateKeyForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("type") == APIKey.Type.ZOHO_CRM:
-            cleaned["scopes"] = list(settings.ZOHO_CRM_SCOPES)
-        elif "scopes" in cleaned and not cleaned["scopes"]:
+        # A Zoho CRM key gets the operators' scopes whatever is ticked (issuance.terms).
+        if cleaned.get("type") != APIKey.Type.ZOHO_CRM and cleaned.get("scopes") == []:
             self.add_error("scopes", _("Choose at least one scope."))
         if APIKey.objects.filter(user=self.user).not_revoked().count() >= \
                 settings.API_KEYS_MAX_PER_ACCOUNT:
@@ -156,6 +185,14 @@ class CreateKeyForm(forms.Form):
                   "use first.") % {"n": settings.API_KEYS_MAX_PER_ACCOUNT},
                 code="too_many",
             )
+        if not self.errors:
+            try:
+                issuance.terms(self.user, self.issuer, type=cleaned["type"],
+                               scopes=cleaned["scopes"], expires_at=cleaned["expires_at"],
+                               signing=cleaned["signing"])
+            except issuance.BeyondIssuer as refused:
+                self.add_error(refused.field, ValidationError(refused.message,
+                                                              code=BEYOND_ISSUER))
         return cleaned
 
 
@@ -203,7 +240,7 @@ class WhitelistEntryForm(forms.Form):
             raise ValidationError(_("Only Default keys have their own IP whitelist: Cloud keys "
                                     "work from any IP, Zoho CRM keys from Zoho's ranges."),
                                   code="wrong_type")
-        if self.key.effective_state() != APIKey.State.ACTIVE:
+        if not self.key.is_active():
             raise ValidationError(_("This key no longer works, so its whitelist cannot change."),
                                   code="inactive")
         if self.key.whitelist.count() >= MAX_WHITELIST_ENTRIES:

@@ -95,10 +95,18 @@ class CreatedKeyOut(Schema):
 
 class CreateKeyIn(Schema):
     description: Text = Field(max_length=200)
-    type: Literal["default", "zoho_crm", "cloud"] = "default"
-    scopes: list[str] | None = Field(None, description="Default: all scopes.")
-    expires_at: Text | None = Field(None, description="A date (YYYY-MM-DD) or ISO 8601 time.")
-    signing: bool = False
+    type: Literal["default", "zoho_crm", "cloud"] = Field("default", description=(
+        "A Default key creates only Default keys (locked to its own IP, with a copy of its "
+        "whitelist), a Zoho CRM key only Zoho CRM keys."))
+    scopes: list[str] | None = Field(None, description=(
+        "Default: the scopes of the key making the request (with a token: all the user's "
+        "permissions allow). A scope that key lacks: 403 INSUFFICIENT_SCOPE."))
+    expires_at: Text | None = Field(None, description=(
+        "A date (YYYY-MM-DD) or ISO 8601 time. Default: the expiry of the key making the "
+        "request (with a token: never); later than it: 403."))
+    signing: bool | None = Field(None, description=(
+        "Default: as the key making the request (with a token: off). A signing key creates "
+        "only signing keys."))
 
 
 class RegenerateIn(Schema):

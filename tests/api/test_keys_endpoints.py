@@ -130,7 +130,9 @@ def test_a_revoked_key_cannot_be_regenerated(client, key, make_key):
     flows.revoke_key(None, old.key)
     response = call(client, "POST", f"/api/v1/keys/{old.key.lookup_id}/regenerate", {},
                     key=key.full_key)
-    assert (response.status_code, error_code(response)) == (400, "VALIDATION_ERROR")
+    assert (response.status_code, error_code(response)) == (409, "CONFLICT")
+    assert "deleted" in response.json()["error"]["message"]
+    assert APIKey.objects.count() == 2
 
 
 def test_whitelist_entries_are_added_and_removed(client, key, make_key):
@@ -162,7 +164,9 @@ def test_a_bad_whitelist_entry_is_refused_by_the_pages_form(client, key, make_ke
 def test_a_cloud_key_has_no_whitelist(client, key):
     response = call(client, "POST", f"/api/v1/keys/{key.key.lookup_id}/whitelist",
                     {"value": "203.0.113.7"}, key=key.full_key)
-    assert (response.status_code, error_code(response)) == (400, "VALIDATION_ERROR")
+    assert (response.status_code, error_code(response)) == (409, "CONFLICT")
+    assert "Only Default keys" in response.json()["error"]["message"]
+    assert not KeyWhitelistEntry.objects.exists()
 
 
 def test_an_entry_id_out_of_range_is_a_404(client, key, make_key):

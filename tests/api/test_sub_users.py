@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 from accounts.models import User
 from apikeys import flows
+from apikeys.issuance import BeyondIssuer
 from messaging.models import Message
 from portal import sms
 from tests.conftest import PASSWORD
@@ -49,8 +50,13 @@ def test_a_permission_taken_away_applies_to_the_next_request(client, sub):
 
 
 def test_a_sub_users_key_never_exceeds_its_permissions(client, sub):
-    created = flows.create_key(None, sub, description="sam's", type="cloud",
-                               scopes=["sms:send", "sms:read"])
+    with pytest.raises(BeyondIssuer):
+        flows.create_key(None, sub, description="sam's", type="cloud",
+                         scopes=["sms:send", "sms:read"])
+    User.objects.filter(pk=sub.pk).update(permissions=["send_sms", "read_reports"])
+    created = flows.create_key(None, User.objects.get(pk=sub.pk), description="sam's",
+                               type="cloud", scopes=["sms:send", "sms:read"])
+    User.objects.filter(pk=sub.pk).update(permissions=["send_sms"])
     assert call(client, "POST", "/api/v1/sms/send", SEND, key=created.full_key).status_code == 202
     response = call(client, "GET", "/api/v1/sms/messages", key=created.full_key)
     assert error_code(response) == "INSUFFICIENT_SCOPE"

@@ -6,14 +6,17 @@ through `apikeys.flows`, which records the event and e-mails the owner.
 
 from __future__ import annotations
 
+from itertools import chain
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from ... import flows
-from ...forms import CreateKeyForm, RegenerateForm
-from ...models import SCOPES, APIKey, KeyWhitelistEntry
+from ...forms import BEYOND_ISSUER, WHITELIST_CONFLICTS, CreateKeyForm, RegenerateForm
+from ...issuance import BeyondIssuer
+from ...models import APIKey, KeyWhitelistEntry
 from ..errors import APIError, not_found, validation_error
 from ..responses import MAX_PAGE, no_content, ok, paginate
 from ..schemas import (
@@ -48,10 +51,20 @@ def _key(request, key_id: str) -> APIKey:
     return key
 
 
-def _form_errors(form_errors) -> APIError:
-    fields = {name: [str(m) for m in messages] for name, messages in form_errors.items()
+# Form error codes that are not a bad input: a request beyond the issuing key, or a key whose
+# type or state does not allow the change.
+REFUSALS = {BEYOND_ISSUER: "INSUFFICIENT_SCOPE", **dict.fromkeys(WHITELIST_CONFLICTS, "CONFLICT")}
+
+
+def _form_errors(errors: dict[str, list[ValidationError]]) -> APIError:
+    """A form's errors (`form.errors.as_data()`, or a flow's ValidationError.error_dict) as
+    the API's answer: a refusal in REFUSALS by its own code, else 400 with the fields named."""
+    for error in chain.from_iterable(errors.values()):
+        if error.code in REFUSALS:
+            return APIError(REFUSALS[error.code], " ".join(error.messages))
+    fields = {name: [m for e in found for m in e.messages] for name, found in errors.items()
               if name != "__all__"}
-    general = [str(m) for m in form_errors.get("__all__", [])]
+    general = [m for e in errors.get("__all__", []) for m in e.messages]
     return validation_error(fields, " ".join(general) or None)
 
 
@@ -73,15 +86,19 @@ def list_keys(request, query: Query[PageQuery]):
 
 @router.post("/keys", auth=auth("keys:write"),
              response={201: CreatedKeyOut, **errors(*AUTH_ERRORS)},
-             summary="Generate a key (the full key is in this answer only)")
+             summary="Generate a key (the full key is in this answer only)",
+             description="A key never creates a key beyond itself (its scopes, type, signing "
+                         "and expiry): asking for more is 403 INSUFFICIENT_SCOPE.")
 def create_key(request, payload: CreateKeyIn):
-    data = payload.model_dump()
-    if data["scopes"] is None:
-        data["scopes"] = list(SCOPES)
-    form = CreateKeyForm(request.auth.user, data=data)
+    issuer = request.auth.key
+    form = CreateKeyForm(request.auth.user, data=payload.model_dump(), issuer=issuer)
     if not form.is_valid():
-        raise _form_errors(form.errors)
-    created = flows.create_key(request, request.auth.user, **form.cleaned_data)
+        raise _form_errors(form.errors.as_data())
+    try:
+        created = flows.create_key(request, request.auth.user, issuer=issuer,
+                                   **form.cleaned_data)
+    except BeyondIssuer as refused:  # the user's permissions changed since the form's check
+        raise APIError("INSUFFICIENT_SCOPE", refused.message) from None
     return _created(created, 201)
 
 
@@ -99,29 +116,32 @@ def delete_key(request, key_id: str):
 
 
 @router.post("/keys/{key_id}/regenerate", auth=auth("keys:write"),
-             response={200: CreatedKeyOut, **errors(*AUTH_ERRORS, 404)},
-             summary="New secret, same settings; the old key dies now or after a grace period")
+             response={200: CreatedKeyOut, **errors(*AUTH_ERRORS, 404, 409)},
+             summary="New secret, same settings; the old key dies now or after a grace period",
+             description="A revoked, replaced or expired key is 409 CONFLICT.")
 def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
     key = _key(request, key_id)
     form = RegenerateForm(data={"grace_seconds": payload.grace_seconds if payload else 0})
     if not form.is_valid():
-        raise _form_errors(form.errors)
+        raise _form_errors(form.errors.as_data())
     try:
         created = flows.regenerate_key(request, key, form.cleaned_data["grace_seconds"])
     except flows.KeyNotActive as exc:
-        raise APIError("VALIDATION_ERROR", exc.message) from None
+        raise APIError("CONFLICT", exc.message) from None
     return _created(created, 200)
 
 
 @router.post("/keys/{key_id}/whitelist", auth=auth("keys:write"),
-             response={201: EntryOut, **errors(*AUTH_ERRORS, 404)},
-             summary="Add an address or range to a Default key's whitelist")
+             response={201: EntryOut, **errors(*AUTH_ERRORS, 404, 409)},
+             summary="Add an address or range to a Default key's whitelist",
+             description="A Cloud or Zoho CRM key, or one that no longer works, is 409 "
+                         "CONFLICT.")
 def add_entry(request, key_id: str, payload: WhitelistIn):
     key = _key(request, key_id)
     try:
         entry = flows.add_whitelist_entry(request, key, payload.value, payload.label)
     except ValidationError as exc:
-        raise _form_errors(exc.message_dict) from None
+        raise _form_errors(exc.error_dict) from None
     return ok({"entry": {"id": entry.pk, "value": entry.value, "label": entry.label}}, 201)
 
 
