@@ -112,12 +112,14 @@ def create_key(request: HttpRequest | None, user, *, description: str,
     return Created(key=key, full_key=full, signing_secret=secret)
 
 
-def regenerate_key(request: HttpRequest | None, key: APIKey, grace_seconds: int = 0) -> Created:
+def regenerate_key(request: HttpRequest | None, key: APIKey, grace_seconds: int = 0,
+                   issuer: APIKey | None = None) -> Created:
     """Replace `key` by a new one with the same settings (and a new signing secret).
 
     The old key dies at once, or after `grace_seconds` (at most 7 days). The new key keeps
     the description, type, scopes, expiry, signing, rate limit, locked IP and whitelist;
-    its counters start at zero.
+    its counters start at zero. `issuer`, the key that asks (None: a person), may regenerate
+    itself or a key within it (`issuance.check_reissue`, else BeyondIssuer).
     """
     if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
         raise ValueError("grace_seconds out of range")
@@ -126,6 +128,7 @@ def regenerate_key(request: HttpRequest | None, key: APIKey, grace_seconds: int 
         old = APIKey.objects.select_for_update().select_related("user").get(pk=key.pk)
         if not old.is_active():
             raise KeyNotActive(old.effective_state())
+        issuance.check_reissue(issuer, old)
         signing_fields, secret = _signing_fields(old.signing)
         new, full = _new_row(
             old.user, description=old.description, type=old.type, scopes=old.scopes,

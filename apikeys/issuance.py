@@ -120,3 +120,26 @@ def _check_scopes(wanted: list[str], held: list[str], issuer: APIKey | None) -> 
     raise BeyondIssuer("scopes", _(
         "A key can give a new key only scopes it has itself. This key lacks: %(scopes)s.")
         % {"scopes": names})
+
+
+def check_reissue(issuer: APIKey | None, key: APIKey) -> None:
+    """Regenerating hands out a new secret of `key` with its settings: `issuer` (a key; None:
+    a person) may do it for itself, or for a key no wider than it could create. Raises
+    BeyondIssuer otherwise."""
+    if issuer is None or issuer.pk == key.pk:
+        return
+    if key.expires_at is None and issuer.expires_at is not None:
+        raise BeyondIssuer("expires_at", _(
+            "A key cannot regenerate a key that outlives it: this one never expires."))
+    made = terms(key.user, issuer, type=key.type, scopes=key.effective_scopes(),
+                 expires_at=key.expires_at, signing=key.signing)
+    if made.whitelist_of is not None:
+        # A Default issuer: the key must be held to no address beyond the issuer's own.
+        if key.locked_ip != made.locked_ip or not _whitelist(key) <= _whitelist(issuer):
+            raise BeyondIssuer(None, _(
+                "A Default key can regenerate only keys locked to its own IP address and "
+                "whitelist."))
+
+
+def _whitelist(key: APIKey) -> set[str]:
+    return set(key.whitelist.values_list("value", flat=True))

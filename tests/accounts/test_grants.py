@@ -51,22 +51,17 @@ class TestThePage:
         assert "at most 1 message a month yourself" in response.content.decode()
         assert not User.objects.filter(username="helper").exists()
 
-    def test_a_higher_limit_is_refused(self, client, manager):
+    @pytest.mark.parametrize("limit, start, end, wrong, right", [
+        ("2", "09:00", "09:01", "monthly_limit", "sending_hours_start"),  # a higher limit
+        ("1", "08:00", "10:00", "sending_hours_start", "monthly_limit"),  # a wider window
+    ])
+    def test_one_thing_wider_is_refused_on_its_field(self, client, manager, limit, start, end,
+                                                    wrong, right):
         signed_in_client(client, manager)
-        response = invite(client, monthly_limit="2", sending_hours_start="09:00",
-                          sending_hours_end="09:01")
+        response = invite(client, monthly_limit=limit, sending_hours_start=start,
+                          sending_hours_end=end)
         assert response.status_code == 400
-        assert field_errors(response, "monthly_limit")
-        assert not field_errors(response, "sending_hours_start")
-        assert not User.objects.filter(username="helper").exists()
-
-    def test_a_wider_window_is_refused(self, client, manager):
-        signed_in_client(client, manager)
-        response = invite(client, monthly_limit="1", sending_hours_start="08:00",
-                          sending_hours_end="10:00")
-        assert response.status_code == 400
-        assert field_errors(response, "sending_hours_start")
-        assert not field_errors(response, "monthly_limit")
+        assert field_errors(response, wrong) and not field_errors(response, right)
         assert not User.objects.filter(username="helper").exists()
 
     def test_within_its_own_it_grants_and_only_within(self, client, manager):

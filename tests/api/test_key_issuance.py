@@ -162,3 +162,23 @@ def test_a_sub_users_token_is_capped_by_its_permissions(client, alice, make_user
     assert response.status_code == 201
     assert response.json()["key"]["scopes"] == ["sms:send", "keys:read", "keys:write",
                                                 "account:read"]
+
+
+def test_regenerating_hands_out_no_key_beyond_the_issuer(client, make_key):
+    writer = make_key(type=APIKey.Type.DEFAULT, scopes=["keys:read", "keys:write"])
+    cloud = make_key(type=APIKey.Type.CLOUD)
+    before = APIKey.objects.count()
+    refused(call(client, "POST", f"/api/v1/keys/{cloud.key.lookup_id}/regenerate", {},
+                 key=writer.full_key))
+    assert APIKey.objects.count() == before
+    assert APIKey.objects.get(pk=cloud.key.pk).state == "active"
+    # Within itself it may: itself, or a Default key locked where it is, of its scopes.
+    mine = call(client, "POST", f"/api/v1/keys/{writer.key.lookup_id}/regenerate", {},
+                key=writer.full_key)
+    assert mine.status_code == 200, mine.content
+    new = mine.json()
+    copy = create(client, {}, key=new["api_key"]).json()
+    again = call(client, "POST", f"/api/v1/keys/{copy['key']['id']}/regenerate", {},
+                 key=new["api_key"])
+    assert again.status_code == 200, again.content
+    assert again.json()["key"]["locked_ip"] == CLIENT_IP

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Permission
 from apikeys import flows
 from apikeys.issuance import BeyondIssuer
-from apikeys.models import APIKey
+from apikeys.models import APIKey, KeyWhitelistEntry
 from tests.conftest import signed_in_client
 
 from .conftest import OFFICE, check
@@ -67,3 +70,21 @@ def test_the_page_shows_a_scope_beyond_the_sub_user_on_its_field(client, make_us
     assert "beyond the permissions of the key's owner: sms:send" in " ".join(
         form.errors["scopes"])
     assert not APIKey.objects.exists()
+
+
+def test_a_key_regenerates_only_keys_within_it(alice, make_key):
+    issuer = make_key(type=APIKey.Type.DEFAULT)
+    assert check(issuer, ip=OFFICE).ok
+    issuer.key.refresh_from_db()
+    elsewhere = make_key(type=APIKey.Type.DEFAULT)
+    assert check(elsewhere, ip="198.51.100.9").ok  # locked to another address
+    alike = flows.create_key(None, alice, issuer=issuer.key, description="alike")
+    KeyWhitelistEntry.objects.create(key=alike.key, value="192.0.2.0/24")  # wider now
+    forever = make_key(type=APIKey.Type.CLOUD)
+    expiring = make_key(type=APIKey.Type.CLOUD, expires_at=timezone.now() + timedelta(days=9))
+    for target, by in [(elsewhere, issuer), (alike, issuer), (forever, expiring)]:
+        with pytest.raises(BeyondIssuer):
+            flows.regenerate_key(None, target.key, issuer=by.key)
+        assert APIKey.objects.get(pk=target.key.pk).state == "active"
+    KeyWhitelistEntry.objects.filter(key=alike.key).delete()
+    assert flows.regenerate_key(None, alike.key, issuer=issuer.key).key.locked_ip == OFFICE

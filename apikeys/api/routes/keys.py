@@ -118,16 +118,21 @@ def delete_key(request, key_id: str):
 @router.post("/keys/{key_id}/regenerate", auth=auth("keys:write"),
              response={200: CreatedKeyOut, **errors(*AUTH_ERRORS, 404, 409)},
              summary="New secret, same settings; the old key dies now or after a grace period",
-             description="A revoked, replaced or expired key is 409 CONFLICT.")
+             description="A revoked, replaced or expired key is 409 CONFLICT. A key regenerates "
+                         "itself or keys within it (as it could create them), else 403 "
+                         "INSUFFICIENT_SCOPE.")
 def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
     key = _key(request, key_id)
     form = RegenerateForm(data={"grace_seconds": payload.grace_seconds if payload else 0})
     if not form.is_valid():
         raise _form_errors(form.errors.as_data())
     try:
-        created = flows.regenerate_key(request, key, form.cleaned_data["grace_seconds"])
+        created = flows.regenerate_key(request, key, form.cleaned_data["grace_seconds"],
+                                       issuer=request.auth.key)
     except flows.KeyNotActive as exc:
         raise APIError("CONFLICT", exc.message) from None
+    except BeyondIssuer as refused:
+        raise APIError("INSUFFICIENT_SCOPE", refused.message) from None
     return _created(created, 200)
 
 
