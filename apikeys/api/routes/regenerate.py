@@ -10,7 +10,6 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -221,8 +220,7 @@ def _by_password(request, username: str, password: str, key_id: str) -> APIKey:
         if key is None:
             raise APIError("NOT_FOUND", _("keyId names none of your keys."))
         return key
-    active = list(keys.filter(state=APIKey.State.ACTIVE).exclude(
-        expires_at__lte=timezone.now())[:2])
+    active = list(keys.active()[:2])
     if not active:
         raise APIError("NOT_FOUND", _("This account has no active key to regenerate."))
     if len(active) > 1:
