@@ -385,6 +385,7 @@ def _check_ranges(name: str, values: list[str]) -> None:
 
 
 _check_ranges("ZOHO_CRM_ALLOWED_RANGES", ZOHO_CRM_ALLOWED_RANGES)
+_check_ranges("TRUSTED_PROXIES", TRUSTED_PROXIES)  # not a 500 on the first request
 # Requests a minute per key, unless an operator sets the key's own limit in the admin.
 API_KEY_RATE_LIMIT_PER_MINUTE = envint("API_KEY_RATE_LIMIT_PER_MINUTE", "600")
 # Keys an account may have that are not revoked (a cap on what one account can pile up).
