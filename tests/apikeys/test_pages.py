@@ -237,11 +237,20 @@ def test_deleting_revokes_at_once(alice_client, make_key):
     url = f"{LIST}{created.key.lookup_id}/delete/"
     confirm = alice_client.get(url)
     assert confirm.status_code == 200 and "Delete the key" in text(confirm)
-    response = alice_client.post(url)
+    response = alice_client.post(url, {"confirmed": "1"})
     assert response.status_code == 302 and response["Location"] == LIST
     assert APIKey.objects.get(pk=created.key.pk).state == "revoked"
     assert check_key(created.full_key, ip=OFFICE).refusal.code == "KEY_REVOKED"
     assert "was deleted" in text(alice_client.get(LIST))
+
+
+def test_a_delete_button_without_its_script_lands_on_the_question(alice_client, make_key):
+    # The list's and the key page's forms, sent without the script that asks first.
+    created = make_key()
+    response = alice_client.post(f"{LIST}{created.key.lookup_id}/delete/", {"confirmed": ""})
+    assert response.status_code == 200
+    assert "Delete the key " + created.key.masked in text(response)
+    assert APIKey.objects.get(pk=created.key.pk).state == "active"
 
 
 def test_deleting_without_fresh_proof_is_403_and_changes_nothing(alice_client, make_key):
