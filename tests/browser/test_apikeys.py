@@ -200,3 +200,22 @@ def test_without_javascript_delete_lands_on_the_confirmation_page(browser, live_
     finally:
         context.close()
 
+
+@pytest.mark.django_db(transaction=True)
+def test_a_zoho_key_says_where_it_works_and_takes_whitelist_entries(page: Page, alice):
+    sign_in(page)
+    page.goto("/account/api-keys/new/")
+    zoho = page.locator("label.choice", has_text="Zoho CRM")
+    expect(zoho.locator("[data-accepts]")).to_have_text(
+        "Accepted from the first IP address that uses it, and from the addresses on its "
+        "whitelist: no Zoho CRM address ranges are set on this portal yet.")
+    expect(page.locator("label.choice", has_text="Cloud Key").locator("[data-accepts]")
+           ).to_have_text("Accepted from any IP address.")
+    generate(page, "CRM", "Zoho CRM")
+    page.get_by_role("link", name="Key settings").click()
+    expect(page.locator("#settings [data-accepts]")).to_contain_text(
+        "Accepted from the first IP address that uses it")
+    page.locator("#whitelist").get_by_label("IP address or range").fill("198.51.100.0/24")
+    page.locator("#whitelist").get_by_role("button", name="Add to whitelist").click()
+    expect(page.locator("#whitelist tr[data-entry='198.51.100.0/24']")).to_be_visible()
+    assert KeyWhitelistEntry.objects.get().key.type == APIKey.Type.ZOHO_CRM
