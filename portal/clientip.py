@@ -45,7 +45,7 @@ def _parse_short(value: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _trusted(ip: str, proxies: tuple[str, ...]) -> bool:
-    if not ip or not proxies:
+    if not ip:
         return False
     address = ipaddress.ip_address(ip)
     return any(address in net for net in _networks(proxies))
@@ -64,7 +64,7 @@ def client_ip(request: HttpRequest) -> str:
         return cached
     ip = _parse(request.META.get("REMOTE_ADDR", "") or "")
     proxies = tuple(settings.TRUSTED_PROXIES)
-    if _trusted(ip, proxies):
+    if proxies and _trusted(ip, proxies):
         for raw in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
             hop = _parse(raw)
             if not hop:
