@@ -1,5 +1,5 @@
 # make run   - set everything up and start the portal on SQLite at http://127.0.0.1:8000
-# make test  - set everything up and run every test (browser tests included)
+# make test  - set everything up, a Chromium for the browser tests included, and run every test
 # make bench - benchmarks (not tests): figures as JSON lines
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 
-.PHONY: run test bench setup migrate lint clean
+.PHONY: run test bench setup browser migrate lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ migrate: setup
 run: migrate
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup
+# A Chromium that starts: found, or installed (Playwright's, else Debian's as root); if none
+# can be, one line says what to run and no test starts.
+browser: setup
+	@$(PY) -m tests.browser.chromium
+
+test: browser
 	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: migrate

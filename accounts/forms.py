@@ -4,13 +4,15 @@ import re
 import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from phonenumber_field.formfields import PhoneNumberField
 
 from . import subusers
-from .models import SESSION_IDLE_CHOICES, Permission, User
+from .models import Permission, User, session_idle_choices
 from .validators import MAX_PASSWORD_LENGTH
 
 
@@ -150,9 +152,8 @@ class ProfileForm(forms.ModelForm):
     )
     session_idle_seconds = forms.TypedChoiceField(
         label=_("Sign me out after this long without activity"),
-        choices=SESSION_IDLE_CHOICES,
+        choices=session_idle_choices,
         coerce=int,
-        help_text=_("Sessions also end 12 hours after sign-in, whatever this says."),
     )
     field_order = ["email"]
 
@@ -166,6 +167,19 @@ class ProfileForm(forms.ModelForm):
         self.fields["email"].initial = self.instance.email
         if self.instance.is_sub_user:
             del self.fields["subusers_require_second_factor"]
+        # Say the cap the choices stop at; a longer timeout kept from before is shown as the
+        # longest one offered (the cap cut it short anyway).
+        minutes = settings.SESSION_ABSOLUTE_SECONDS // 60
+        if minutes % 60:
+            lifetime = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        else:
+            lifetime = ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60}
+        self.fields["session_idle_seconds"].help_text = _(
+            "Sessions also end %(lifetime)s after sign-in, whatever this says.") % {
+            "lifetime": lifetime}
+        longest = session_idle_choices()[-1][0]
+        if self.instance.session_idle_seconds > longest:
+            self.initial["session_idle_seconds"] = longest
 
     def clean_email(self):
         # An address another account has is not refused here: that would tell who has an

@@ -16,7 +16,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from portal.models import LoadsDeferredTogether
 
-# The idle timeouts a user may choose (seconds); the absolute lifetime caps them all.
+# The idle timeouts a user may have (seconds); the absolute lifetime caps them all, so the
+# profile offers only those within it (session_idle_choices).
 SESSION_IDLE_CHOICES = [
     (15 * 60, _("15 minutes")),
     (30 * 60, _("30 minutes")),
@@ -25,6 +26,13 @@ SESSION_IDLE_CHOICES = [
     (8 * 60 * 60, _("8 hours")),
     (24 * 60 * 60, _("24 hours")),
 ]
+
+
+def session_idle_choices() -> list[tuple[int, str]]:
+    """The idle timeouts worth offering: those a session can reach before it ends anyway,
+    SESSION_ABSOLUTE_SECONDS after sign-in (always the shortest, whatever that is)."""
+    cap = settings.SESSION_ABSOLUTE_SECONDS
+    return [c for c in SESSION_IDLE_CHOICES if c[0] <= cap] or SESSION_IDLE_CHOICES[:1]
 
 
 class Permission(models.TextChoices):

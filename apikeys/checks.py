@@ -34,7 +34,7 @@ from security import whitelists
 from security.events import record
 from security.models import EventType
 
-from . import crypto, emails, keyformat, usage
+from . import addresses, crypto, emails, keyformat, usage
 from .api.errors import STATUS
 from .models import APIKey
 from .signing import SignedRequest, Verdict, claim_once, verify_signature
@@ -236,14 +236,14 @@ def _check_ip(key: APIKey, ip: str, request: HttpRequest | None) -> KeyCheck | N
             "Your IP address %(ip)s is not on the account's API whitelist.") % {"ip": ip}, key)
     if key.type == APIKey.Type.CLOUD:
         return None
-    if key.type == APIKey.Type.ZOHO_CRM:
+    if not addresses.locks_to_first_ip(key.type):  # a Zoho CRM key, and Zoho ranges are set
         if ip_in(ip, settings.ZOHO_CRM_ALLOWED_RANGES):
             return None
         _blocked(key, ip, "zoho_ranges", request)
         return _refuse(Code.IP_NOT_ALLOWED, _(
             "Zoho CRM keys work only from the Zoho CRM integration's addresses."), key)
-    # A Default key: not locked yet (the first use will lock it), its locked IP, or one of
-    # its whitelist entries (one query, only when needed).
+    # A key locked to its first IP (apikeys.addresses): not locked yet (the first use will
+    # lock it), its locked IP, or one of its whitelist entries (one query, only when needed).
     if key.locked_ip is None or ip_in(ip, [key.locked_ip]):
         return None
     if ip_in(ip, key.whitelist.values_list("value", flat=True)):

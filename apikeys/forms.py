@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.ipnets import parse_network
 
-from . import issuance
+from . import addresses, issuance
 from .models import MAX_GRACE_SECONDS, SCOPE_LABELS, SCOPES, APIKey, KeyWhitelistEntry
 
 TYPE_HELP = {
     APIKey.Type.DEFAULT: _("Locked automatically on the first IP that uses the key; more IPs "
                            "only through the key's whitelist."),
-    APIKey.Type.ZOHO_CRM: _("Must be used only in the Zoho CRM integration (its address ranges "
-                            "and scopes are set by us)."),
+    APIKey.Type.ZOHO_CRM: _("Must be used only in the Zoho CRM integration (its scopes are "
+                            "set by us)."),
     APIKey.Type.CLOUD: _("Can be used on cloud hosting environments: any IP. “Locked On IP” "
                          "only records the first IP, for information."),
 }
@@ -236,9 +236,10 @@ class WhitelistEntryForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.key.type != APIKey.Type.DEFAULT:
-            raise ValidationError(_("Only Default keys have their own IP whitelist: Cloud keys "
-                                    "work from any IP, Zoho CRM keys from Zoho's ranges."),
+        if not addresses.locks_to_first_ip(self.key.type):
+            raise ValidationError(_("Only Default keys have their own IP whitelist (and Zoho "
+                                    "CRM keys while no Zoho ranges are set): Cloud keys work "
+                                    "from any IP, Zoho CRM keys from Zoho's ranges."),
                                   code="wrong_type")
         if not self.key.is_active():
             raise ValidationError(_("This key no longer works, so its whitelist cannot change."),

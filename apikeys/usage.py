@@ -14,17 +14,19 @@ from django.utils import timezone
 
 from portal.ipnets import ip_in
 
+from . import addresses
 from .api import counting
 from .models import APIKey, KeyUsageDay
 
 
 def lock_first_ip(key: APIKey, ip: str) -> bool:
-    """Record the first IP that uses `key`; for a Default key, lock the key to it.
+    """Record the first IP that uses `key`; lock the key to it if its type locks
+    (`addresses.locks_to_first_ip`: Default keys, Zoho CRM keys while no Zoho ranges are set).
 
     One conditional UPDATE (`WHERE locked_ip IS NULL`) decides: of two racing first requests
     from different IPs exactly one sets its IP. The loser is allowed on only if its IP is the
-    winner's or on the key's whitelist; Cloud and Zoho CRM keys record the IP for
-    information and are never refused here.
+    winner's or on the key's whitelist; other keys record the IP for information and are
+    never refused here.
     """
     if key.locked_ip is not None:
         return True
@@ -33,7 +35,7 @@ def lock_first_ip(key: APIKey, ip: str) -> bool:
         key.locked_ip = ip
         return True
     key.locked_ip = APIKey.objects.filter(pk=key.pk).values_list("locked_ip", flat=True).first()
-    if key.type != APIKey.Type.DEFAULT:
+    if not addresses.locks_to_first_ip(key.type):
         return True
     if key.locked_ip is not None and ip_in(ip, [key.locked_ip]):
         return True

@@ -142,8 +142,9 @@ def key_regenerate(request: HttpRequest, key_id: str) -> HttpResponse:
 @fresh_proof_required
 def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
     key = _own_key(request, key_id)
-    if request.method != "POST":
-        # Without script the list's button cannot ask; this page asks instead.
+    if request.method != "POST" or request.POST.get("confirmed") != "1":
+        # The list's and the key page's buttons send "confirmed" only once their script has
+        # asked; without script they land here, and this page asks instead.
         return render(request, "apikeys/delete.html", {"nav": "keys", "key": key})
     flows.revoke_key(request, key)
     messages.success(request, _("The key %(masked)s was deleted. It no longer works.")

@@ -77,7 +77,8 @@ def _pg_execute(admin_url: str, sql: str) -> None:
 
 
 def make_site(extra_env: dict[str, str] | None = None, suffix: str = "srv") -> Site:
-    """A fresh, migrated database with the cache table, and the environment to reach it."""
+    """A fresh, migrated database with the cache table, collected static files, and the
+    environment to reach them."""
     tmpdir = Path(tempfile.mkdtemp(prefix="portal-srv-"))
     env = {
         key: value for key, value in os.environ.items()
@@ -95,6 +96,7 @@ def make_site(extra_env: dict[str, str] | None = None, suffix: str = "srv") -> S
         "SMS_BACKEND": "locmem",
         "EMAIL_HOST": "",
         "SQLITE_PATH": str(tmpdir / "db.sqlite3"),
+        "STATIC_ROOT": str(tmpdir / "static"),
         "CACHE_KEY_PREFIX": "srv" + secrets.token_hex(4),
     })
     env.update(extra_env or {})
@@ -110,6 +112,7 @@ def make_site(extra_env: dict[str, str] | None = None, suffix: str = "srv") -> S
         env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
     site.manage("migrate", "--noinput", "-v0")
     site.manage("createcachetable")
+    site.manage("collectstatic", "--noinput", "-v0")  # gunicorn refuses to start without
     return site
 
 

@@ -7,6 +7,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
 
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the production settings' system checks)
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

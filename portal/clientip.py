@@ -1,10 +1,18 @@
 """The client's IP address, the one way every app reads it.
 
-Only REMOTE_ADDR is trusted unless the operator lists the reverse proxies in front of the
-portal (TRUSTED_PROXIES: addresses or CIDR ranges). X-Forwarded-For is read only when the
-request itself comes from such a proxy, and then from the right: the first hop that is not
-a trusted proxy is the client. A client can prepend anything to that header, so reading it
-from the left (python-ipware's default) would let it forge its address past an allow-list.
+The rule is ours: only REMOTE_ADDR is trusted unless the operator lists the reverse proxies
+in front of the portal (TRUSTED_PROXIES: addresses or CIDR ranges). X-Forwarded-For is read
+only when the request itself comes from such a proxy, and then from the right: the first hop
+that is not a trusted proxy is the client, and a malformed hop ends the walk (nothing to its
+left can be trusted). A client can prepend anything to that header, so reading it from the
+left (ipware's default) would let it forge its address past an allow-list.
+
+Reading each address is python-ipware's, the engine of django-ipware (ports, brackets, quotes,
+IPv4-mapped and NAT64 forms, zone ids; anything else refused, never guessed at). Its own proxy
+options cannot state the rule: `proxy_list` must match the chain's last hops one by one, in
+order, and `proxy_count` fixes how many there are, while TRUSTED_PROXIES is a set of networks
+any of which may be any of the last hops; and in its strict mode one forged hop on the left
+voids the whole header.
 """
 
 from __future__ import annotations
@@ -14,13 +22,11 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
+from python_ipware import IpWare
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def _networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+# One address at a time: a "header" of exactly one hop, no proxies. Strict: text that is not
+# one address is refused.
+_ONE_ADDRESS = IpWare(precedence=("ADDRESS",), proxy_count=0)
 
 
 def _parse(value: str) -> str:
@@ -31,25 +37,24 @@ def _parse(value: str) -> str:
 
 @lru_cache(maxsize=4096)  # a pure function of the text; API clients repeat their address
 def _parse_short(value: str) -> str:
-    value = value.strip().strip('"')
-    if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"
-        value = value[1 : value.index("]")]
-    elif value.count(":") == 1:  # "203.0.113.7:443"
-        value = value.split(":", 1)[0]
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
+    if "=" in value:  # an RFC 7239 "for=" element belongs to Forwarded, never to these headers
         return ""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return str(address)
+    address, _route = _ONE_ADDRESS.get_client_ip({"ADDRESS": value}, strict=True)
+    return "" if address is None else str(address)
 
 
-def _trusted(ip: str, networks: tuple[Network, ...]) -> bool:
+@lru_cache(maxsize=4096)
+def _trusted(ip: str, proxies: tuple[str, ...]) -> bool:
     if not ip:
         return False
     address = ipaddress.ip_address(ip)
-    return any(address in net for net in networks)
+    return any(address in net for net in _networks(proxies))
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
+                                                 ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -58,14 +63,14 @@ def client_ip(request: HttpRequest) -> str:
     if cached is not None:
         return cached
     ip = _parse(request.META.get("REMOTE_ADDR", "") or "")
-    networks = _networks(tuple(settings.TRUSTED_PROXIES))
-    if networks and _trusted(ip, networks):
-        hops = [_parse(h) for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        for hop in reversed(hops):
+    proxies = tuple(settings.TRUSTED_PROXIES)
+    if proxies and _trusted(ip, proxies):
+        for raw in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+            hop = _parse(raw)
             if not hop:
                 break  # a malformed hop: trust nothing to its left
             ip = hop
-            if not _trusted(hop, networks):
+            if not _trusted(hop, proxies):
                 break
     request._client_ip = ip  # type: ignore[attr-defined]
     return ip

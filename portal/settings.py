@@ -366,7 +366,7 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -421,6 +421,7 @@ def _check_ranges(name: str, values: list[str]) -> None:
 
 
 _check_ranges("ZOHO_CRM_ALLOWED_RANGES", ZOHO_CRM_ALLOWED_RANGES)
+_check_ranges("TRUSTED_PROXIES", TRUSTED_PROXIES)  # not a 500 on the first request
 # Requests a minute per key, unless an operator sets the key's own limit in the admin.
 API_KEY_RATE_LIMIT_PER_MINUTE = envint("API_KEY_RATE_LIMIT_PER_MINUTE", "600")
 # Keys an account may have that are not revoked (a cap on what one account can pile up).

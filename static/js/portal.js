@@ -21,9 +21,17 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   });
+  // A form that the server carries out only when told it was confirmed (data-confirmed)
+  // says so once the question is answered; without script it lands on a page that asks.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        return;
+      }
+      form.querySelectorAll("input[data-confirmed]").forEach(function (input) {
+        input.value = "1";
+      });
     });
   });
 });

@@ -29,7 +29,7 @@ def _text(response, email: str) -> str:
 
 def _page_templates(response) -> list[str]:
     """The templates of the page (the test client also lists those of the e-mails sent)."""
-    return [t.name for t in response.templates if not t.name.startswith("emails/")]
+    return [t.name for t in response.templates if not t.name.startswith(("emails/", "_"))]
 
 
 @pytest.fixture

@@ -42,12 +42,22 @@ def test_regenerating_a_dead_key_is_a_conflict_that_says_which(client, key, make
 
 
 @pytest.mark.parametrize("kind", [APIKey.Type.CLOUD, APIKey.Type.ZOHO_CRM])
-def test_whitelisting_a_cloud_or_zoho_key_is_a_conflict(client, key, make_key, kind):
+def test_whitelisting_a_cloud_or_zoho_key_is_a_conflict(client, key, make_key, kind, settings):
+    # A Zoho CRM key has its own whitelist only while no Zoho ranges are set (apikeys.addresses).
+    settings.ZOHO_CRM_ALLOWED_RANGES = ["198.51.100.0/24"]
     target = make_key(type=kind)
     response = call(client, "POST", f"/api/v1/keys/{target.key.lookup_id}/whitelist",
                     {"value": "203.0.113.7"}, key=key.full_key)
     assert (response.status_code, error_code(response)) == (409, "CONFLICT")
     assert not KeyWhitelistEntry.objects.exists()
+
+
+def test_a_zoho_key_without_zoho_ranges_takes_whitelist_entries(client, key, make_key):
+    target = make_key(type=APIKey.Type.ZOHO_CRM)
+    response = call(client, "POST", f"/api/v1/keys/{target.key.lookup_id}/whitelist",
+                    {"value": "203.0.113.7"}, key=key.full_key)
+    assert response.status_code == 201
+    assert KeyWhitelistEntry.objects.get().value == "203.0.113.7"
 
 
 def test_the_document_lists_the_conflicts(client):

@@ -214,12 +214,20 @@ def test_a_cloud_key_works_from_any_ip_and_records_the_first(make_key):
 
 
 def test_a_zoho_key_works_only_from_the_configured_ranges(make_key, settings):
-    created = make_key(type=APIKey.Type.ZOHO_CRM)
-    settings.ZOHO_CRM_ALLOWED_RANGES = []
-    refused(check(created, ip=OFFICE), Code.IP_NOT_ALLOWED)
     settings.ZOHO_CRM_ALLOWED_RANGES = ["203.0.113.0/24", "2001:db8::/32"]
+    created = make_key(type=APIKey.Type.ZOHO_CRM)
     assert check(created, ip=OFFICE).ok
     assert check(created, ip="2001:db8::7").ok
+    refused(check(created, ip=ELSEWHERE), Code.IP_NOT_ALLOWED)
+
+
+def test_a_zoho_key_locks_to_its_first_ip_while_no_ranges_are_set(make_key, settings):
+    settings.ZOHO_CRM_ALLOWED_RANGES = []
+    created = make_key(type=APIKey.Type.ZOHO_CRM)
+    assert check(created, ip=ELSEWHERE).ok
+    refused(check(created, ip=OFFICE), Code.IP_NOT_ALLOWED)
+    settings.ZOHO_CRM_ALLOWED_RANGES = ["203.0.113.0/24"]
+    assert check(created, ip=OFFICE).ok
     refused(check(created, ip=ELSEWHERE), Code.IP_NOT_ALLOWED)
 
 

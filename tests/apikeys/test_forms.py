@@ -57,6 +57,16 @@ def test_only_default_keys_have_a_whitelist(make_key):
     assert "Only Default keys" in str(form.non_field_errors())
 
 
+def test_a_zoho_key_has_a_whitelist_only_while_no_zoho_ranges_are_set(make_key, settings):
+    key = make_key(type=APIKey.Type.ZOHO_CRM).key
+    settings.ZOHO_CRM_ALLOWED_RANGES = []
+    assert WhitelistEntryForm(key, data={"value": "203.0.113.7"}).is_valid()
+    settings.ZOHO_CRM_ALLOWED_RANGES = ["198.51.100.0/24"]
+    form = WhitelistEntryForm(key, data={"value": "203.0.113.7"})
+    assert not form.is_valid()
+    assert "Zoho CRM keys while no Zoho ranges are set" in str(form.non_field_errors())
+
+
 # --- the create form ----------------------------------------------------------------------
 
 

@@ -163,6 +163,34 @@ def test_the_form_offers_the_three_types_with_their_help(alice_client):
     assert "e.g. My Twitter Application" in alice_client.get(NEW).content.decode()
 
 
+def test_the_form_says_which_addresses_each_type_accepts(alice_client, settings):
+    page = text(alice_client.get(NEW))
+    assert "Default Key Locked automatically" in page
+    assert ("Accepted from the first IP address that uses it, and from the addresses on its "
+            "whitelist: no Zoho CRM address ranges are set on this portal yet.") in page
+    assert "Accepted from any IP address." in page
+    settings.ZOHO_CRM_ALLOWED_RANGES = ["203.0.113.0/24", "2001:db8::/32"]
+    page = text(alice_client.get(NEW))
+    assert ("Accepted only from the Zoho CRM address ranges set on this portal: "
+            "203.0.113.0/24, 2001:db8::/32.") in page
+
+
+def test_a_zoho_keys_page_says_where_it_works_and_has_a_whitelist_until_ranges_are_set(
+        alice_client, make_key, settings):
+    created = make_key(type=APIKey.Type.ZOHO_CRM)
+    url = f"{LIST}{created.key.lookup_id}/"
+    page = text(alice_client.get(url))
+    assert "IP addresses Accepted from the first IP address that uses it" in page
+    assert "IP whitelist" in page
+    response = alice_client.post(url + "whitelist/", {"value": "198.51.100.0/24"})
+    assert response.status_code == 302
+    settings.ZOHO_CRM_ALLOWED_RANGES = ["203.0.113.0/24"]
+    page = text(alice_client.get(url))
+    assert ("IP addresses Accepted only from the Zoho CRM address ranges set on this portal: "
+            "203.0.113.0/24.") in page
+    assert "IP whitelist" not in page
+
+
 def test_generating_shows_the_key_once(alice_client):
     response = alice_client.post(NEW, {"description": "My Twitter Application",
                                        "type": "default", "scopes": ["sms:send", "sms:read"],
@@ -237,11 +265,20 @@ def test_deleting_revokes_at_once(alice_client, make_key):
     url = f"{LIST}{created.key.lookup_id}/delete/"
     confirm = alice_client.get(url)
     assert confirm.status_code == 200 and "Delete the key" in text(confirm)
-    response = alice_client.post(url)
+    response = alice_client.post(url, {"confirmed": "1"})
     assert response.status_code == 302 and response["Location"] == LIST
     assert APIKey.objects.get(pk=created.key.pk).state == "revoked"
     assert check_key(created.full_key, ip=OFFICE).refusal.code == "KEY_REVOKED"
     assert "was deleted" in text(alice_client.get(LIST))
+
+
+def test_a_delete_button_without_its_script_lands_on_the_question(alice_client, make_key):
+    # The list's and the key page's forms, sent without the script that asks first.
+    created = make_key()
+    response = alice_client.post(f"{LIST}{created.key.lookup_id}/delete/", {"confirmed": ""})
+    assert response.status_code == 200
+    assert "Delete the key " + created.key.masked in text(response)
+    assert APIKey.objects.get(pk=created.key.pk).state == "active"
 
 
 def test_deleting_without_fresh_proof_is_403_and_changes_nothing(alice_client, make_key):

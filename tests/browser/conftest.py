@@ -1,47 +1,36 @@
 """Browser tests: Playwright driving a real Chromium against pytest-django's live server.
 
-Debian's /usr/bin/chromium is used where present (`apt-get install chromium`), otherwise
-Playwright's own browser (`playwright install chromium`).
+Which Chromium, and how `make test` sets one up: tests/browser/chromium.py.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
+
+from tests.browser import chromium
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # (reading the outbox, building users) are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def _executable() -> str | None:
-    for name in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", "chromium"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
-
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Error, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=_executable(), headless=True, args=CHROMIUM_ARGS
-        )
+        try:
+            browser = chromium.launch(playwright, chromium.executable())
+        except Error as exc:
+            why = chromium.first_line(str(exc))
+        else:
+            why = None
+        if why is not None:
+            # One line per test, not a traceback: `make test` sets a browser up first.
+            pytest.fail(f"No Chromium starts ({why}): run `make test`, which sets one up "
+                        "(tests/browser/chromium.py).", pytrace=False)
         yield browser
         browser.close()
 

@@ -174,3 +174,48 @@ def test_regenerating_with_a_grace_period_shows_the_new_key_once(page: Page, ali
     old = APIKey.objects.get(state="replaced")
     expect(row(page, old)).to_contain_text("replaced, works until")
     expect(page.locator("table.keys tbody tr")).to_have_count(2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_delete_lands_on_the_confirmation_page(browser, live_server, alice):
+    from apikeys import flows
+
+    created = flows.create_key(None, alice, description="No script", type="cloud")
+    context = browser.new_context(base_url=live_server.url, locale="en-US",
+                                  java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_in(page)
+        for start in ("/account/api-keys/", f"/account/api-keys/{created.key.lookup_id}/"):
+            page.goto(start)
+            page.get_by_role("button", name=re.compile(r"^Delete")).first.click()
+            expect(page.get_by_role("heading", name="Delete API key")).to_be_visible()
+            expect(page.locator("main, body").first).to_contain_text(
+                f"Delete the key {created.key.masked} (“No script”)?")
+            assert APIKey.objects.get().state == "active"
+        page.get_by_role("button", name="Delete").click()
+        expect(page.locator(".messages")).to_contain_text("was deleted")
+        assert APIKey.objects.get().state == "revoked"
+    finally:
+        context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_zoho_key_says_where_it_works_and_takes_whitelist_entries(page: Page, alice):
+    sign_in(page)
+    page.goto("/account/api-keys/new/")
+    zoho = page.locator("label.choice", has_text="Zoho CRM")
+    expect(zoho.locator("[data-accepts]")).to_have_text(
+        "Accepted from the first IP address that uses it, and from the addresses on its "
+        "whitelist: no Zoho CRM address ranges are set on this portal yet.")
+    expect(page.locator("label.choice", has_text="Cloud Key").locator("[data-accepts]")
+           ).to_have_text("Accepted from any IP address.")
+    generate(page, "CRM", "Zoho CRM")
+    page.get_by_role("link", name="Key settings").click()
+    expect(page.locator("#settings [data-accepts]")).to_contain_text(
+        "Accepted from the first IP address that uses it")
+    page.locator("#whitelist").get_by_label("IP address or range").fill("198.51.100.0/24")
+    page.locator("#whitelist").get_by_role("button", name="Add to whitelist").click()
+    expect(page.locator("#whitelist tr[data-entry='198.51.100.0/24']")).to_be_visible()
+    assert KeyWhitelistEntry.objects.get().key.type == APIKey.Type.ZOHO_CRM

@@ -47,3 +47,25 @@ def test_an_overlong_hop_is_malformed_and_trusts_nothing_to_its_left(settings):
     assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.1, {padded}") == "10.0.0.1"
     assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.9") == (
         "198.51.100.9")
+
+
+def test_a_chain_of_trusted_proxies_is_walked_past_to_the_client(settings):
+    # A CDN edge (203.0.113.0/24) in front of nginx (10.0.0.1): the README's CDN set-up.
+    settings.TRUSTED_PROXIES = ["10.0.0.1", "203.0.113.0/24"]
+    assert _ip(REMOTE_ADDR="10.0.0.1",
+               HTTP_X_FORWARDED_FOR="192.0.2.66, 198.51.100.9, 203.0.113.5") == "198.51.100.9"
+
+
+def test_a_hop_with_a_bad_port_is_malformed_not_truncated(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.9:abc") == (
+        "10.0.0.1")
+    assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.9:443") == (
+        "198.51.100.9")
+
+
+def test_no_client_can_be_an_unspecified_or_multicast_address(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.9, 0.0.0.0") == (
+        "10.0.0.1")
+    assert _ip(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="224.0.0.1") == "10.0.0.1"
