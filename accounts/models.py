@@ -14,8 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, SideChannelDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
-from portal.models import LoadsDeferredTogether
-
 # The idle timeouts a user may have (seconds); the absolute lifetime caps them all, so the
 # profile offers only those within it (session_idle_choices).
 SESSION_IDLE_CHOICES = [
@@ -45,7 +43,8 @@ class Permission(models.TextChoices):
     VIEW_ACTIVITY = "view_activity", _("View account activity")
 
 
-# The API scopes each permission grants (a sub-user's keys and tokens carry at most these).
+# The API scopes each permission grants (a sub-user's keys and tokens carry at most these),
+# and every scope of the API: an account owner holds them all.
 PERMISSION_SCOPES = {
     Permission.SEND_SMS: ["sms:send"],
     Permission.READ_REPORTS: ["sms:read"],
@@ -53,9 +52,21 @@ PERMISSION_SCOPES = {
     Permission.MANAGE_USERS: [],
     Permission.VIEW_ACTIVITY: [],
 }
+EVERYONE_SCOPES = ["account:read"]
+API_SCOPES = [s for scopes in PERMISSION_SCOPES.values() for s in scopes] + EVERYONE_SCOPES
 
 
-class User(LoadsDeferredTogether, AbstractUser):
+def scopes_for(owner_id: int | None, permissions) -> list[str]:
+    """The API scopes a user may hold: every one for an account owner (no owner), those of
+    its permissions (and account:read) for a sub-user. Read afresh on every request."""
+    if owner_id is None:
+        return list(API_SCOPES)
+    granted = {s for p in permissions or () for s in PERMISSION_SCOPES.get(p, ())}
+    granted.update(EVERYONE_SCOPES)
+    return [s for s in API_SCOPES if s in granted]
+
+
+class User(AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     email_confirmed = models.BooleanField(_("e-mail confirmed"), default=False)
     # A new address asked for on the Account page; it replaces `email` only once the link
@@ -122,14 +133,8 @@ class User(LoadsDeferredTogether, AbstractUser):
         return self.owner_id is None or permission in (self.permissions or [])
 
     def allowed_scopes(self) -> list[str]:
-        """The API scopes this user may hold: all for an owner, its permissions' otherwise."""
-        from apikeys.models import SCOPES
-
-        if self.owner_id is None:
-            return list(SCOPES)
-        granted = {s for p in self.permissions or [] for s in PERMISSION_SCOPES.get(p, [])}
-        granted.add("account:read")
-        return [s for s in SCOPES if s in granted]
+        """The API scopes this user may hold (`scopes_for`)."""
+        return scopes_for(self.owner_id, self.permissions)
 
     @classmethod
     def end_api_tokens(cls, users: models.QuerySet, **also) -> int:

@@ -23,7 +23,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import fastsql, ratelimit
+from portal import ratelimit
 from portal.clientip import client_ip
 from portal.sms import SMSError, send_sms
 from security.events import record
@@ -36,18 +36,22 @@ BACKUP_CODE_COUNT = 10
 _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 
-def has_second_factor(user: User) -> bool:
-    """One query (the API's /me and every dashboard ask): any confirmed device at all."""
-    row = fastsql.fetchone(_second_factor_sql(), [user.pk, True] * 3)
-    return row is not None
+def has_second_factor(user: User | int) -> bool:
+    """Any confirmed device at all (`user` or its id), in one query: the API's /me, every
+    sign-in and the dashboard ask. Plain SQL on Django's connection: the ORM would build the
+    three-table query anew on every call."""
+    with connection.cursor() as cursor:
+        cursor.execute(_second_factor_sql(),
+                       {"user": user if isinstance(user, int) else user.pk, "yes": True})
+        return cursor.fetchone() is not None
 
 
 @cache
 def _second_factor_sql() -> str:
     qn = connection.ops.quote_name
     # Table and column names come from the models, every value is a parameter.
-    parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = %s "  # noqa: S608
-             f"AND {qn('confirmed')} = %s" for model in (SMSDevice, TOTPDevice, StaticDevice)]
+    parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = %(user)s "  # noqa: S608
+             f"AND {qn('confirmed')} = %(yes)s" for model in (SMSDevice, TOTPDevice, StaticDevice)]
     return " UNION ALL ".join(parts) + " LIMIT 1"
 
 

@@ -9,8 +9,6 @@ through `apikeys.api.tokens`. Every refusal is an `APIError` in the API's error 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.encoding import escape_uri_path
@@ -27,7 +25,8 @@ from security.whitelists import ip_allowed
 from .api.body import read_payload
 from .api.errors import APIError
 from .api.tokens import user_for
-from .checks import check_key
+from .keycheck import check_key
+from .keylookup import KeyRow
 from .models import APIKey
 from .signing import SignedRequest
 
@@ -37,17 +36,38 @@ NEVER_IN_QUERY = {"apikey", "api_key", "x-api-key", "key", "password", "userid",
                   "access_token", "otp"}
 
 
-@dataclass(frozen=True)
 class Principal:
-    """Who a request acts for: the account, and the key when a key was used."""
+    """Who a request acts for: its user, and the key when a key was used.
 
-    user: User
-    key: APIKey | None
-    scopes: tuple[str, ...]
+    A key's request carries the key check's row (`key`) and what it read of the user; the
+    user and the key as model instances (`user`, `issuer`) are read only by the endpoints
+    that use them, once each.
+    """
+
+    def __init__(self, *, user_id: int, username: str, email: str, scopes: tuple[str, ...],
+                 key: KeyRow | None = None, user: User | None = None):
+        self.user_id, self.username, self.email = user_id, username, email
+        self.scopes = scopes
+        self.key = key
+        self._user = user
+        self._issuer: APIKey | None = None
 
     @property
     def via_token(self) -> bool:
         return self.key is None
+
+    @property
+    def user(self) -> User:
+        if self._user is None:
+            self._user = User.objects.get(pk=self.user_id)
+        return self._user
+
+    @property
+    def issuer(self) -> APIKey | None:
+        """The key that authenticated, as a model instance (None for a token)."""
+        if self.key is not None and self._issuer is None:
+            self._issuer = self.key.instance()
+        return self._issuer
 
 
 def raw_path(request: HttpRequest) -> str:
@@ -133,7 +153,8 @@ def _key_principal(request: HttpRequest, raw_key: str, scope: str | None,
         raise APIError(refusal.code, str(refusal.message), status=refusal.status,
                        retry_after=refusal.retry_after or None)
     key = result.key
-    return Principal(user=key.user, key=key, scopes=tuple(key.effective_scopes()))
+    return Principal(user_id=key.user_id, username=key.username, email=key.email, key=key,
+                     scopes=tuple(key.effective_scopes()))
 
 
 def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Principal:
@@ -164,4 +185,5 @@ def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Pri
     if not limit.allowed:
         raise APIError("RATE_LIMITED", _("Too many requests; slow down."),
                        retry_after=limit.retry_after)
-    return Principal(user=user, key=None, scopes=scopes)
+    return Principal(user_id=user.pk, username=user.username, email=user.email, user=user,
+                     scopes=scopes)

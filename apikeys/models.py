@@ -15,11 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import LoadsDeferredTogether
+from accounts.models import API_SCOPES
 
 from . import keyformat
 
-SCOPES = ["sms:send", "sms:read", "keys:read", "keys:write", "account:read"]
+SCOPES = API_SCOPES  # defined with the permissions that grant them (accounts.models)
 SCOPE_LABELS = {
     "sms:send": _("Send SMS"),
     "sms:read": _("Read messages and statistics"),
@@ -66,7 +66,53 @@ class APIKeyQuerySet(models.QuerySet):
         return self.exclude(state=APIKey.State.REVOKED)
 
 
-class APIKey(LoadsDeferredTogether):
+class KeyRules:
+    """A key's life and reach, for the model and for the key check's row (apikeys.keylookup),
+    which both carry these attributes: state, grace_until, expires_at, type, scopes and
+    rate_limit_per_minute, and say what their user may hold (`holder_scopes`)."""
+
+    __slots__ = ()
+
+    def holder_scopes(self) -> list[str]:
+        raise NotImplementedError
+
+    def dead_reason(self, now: datetime | None = None) -> str | None:
+        """Why the key no longer accepts requests: "revoked", "replaced" (past its grace
+        period) or "expired"; None while it works. THE "is this key alive" rule: the key
+        check, the states shown and the queries above all follow it."""
+        now = now or timezone.now()
+        if self.state == APIKey.State.REVOKED:
+            return "revoked"
+        if self.state == APIKey.State.REPLACED and not self.in_grace(now):
+            return "replaced"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return None
+
+    def in_grace(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (self.state == APIKey.State.REPLACED and self.grace_until is not None
+                and now < self.grace_until)
+
+    def effective_scopes(self) -> list[str]:
+        """What the key may do now.
+
+        Zoho CRM keys have the operators' Zoho scopes, whatever was stored at creation. A
+        sub-user's key never has more than its permissions grant today, so a permission
+        taken away applies to its keys on their next request.
+        """
+        if self.type == APIKey.Type.ZOHO_CRM:
+            chosen = set(settings.ZOHO_CRM_SCOPES)
+        else:
+            chosen = set(self.scopes or ())
+        chosen.intersection_update(self.holder_scopes())
+        return [s for s in SCOPES if s in chosen]
+
+    def rate_limit(self) -> int:
+        return self.rate_limit_per_minute or settings.API_KEY_RATE_LIMIT_PER_MINUTE
+
+
+class APIKey(KeyRules, models.Model):
     class Type(models.TextChoices):
         DEFAULT = "default", _("Default Key")
         ZOHO_CRM = "zoho_crm", _("Zoho CRM")
@@ -129,18 +175,8 @@ class APIKey(LoadsDeferredTogether):
     def masked(self) -> str:
         return keyformat.mask(self.prefix, self.lookup_id, self.last4)
 
-    def dead_reason(self, now: datetime | None = None) -> str | None:
-        """Why the key no longer accepts requests: "revoked", "replaced" (past its grace
-        period) or "expired"; None while it works. THE "is this key alive" rule: the key
-        check, the states shown and the queries above all follow it."""
-        now = now or timezone.now()
-        if self.state == self.State.REVOKED:
-            return "revoked"
-        if self.state == self.State.REPLACED and not self.in_grace(now):
-            return "replaced"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return None
+    def holder_scopes(self) -> list[str]:
+        return self.user.allowed_scopes()
 
     def effective_state(self, now: datetime | None = None) -> str:
         """One of active, revoked, replaced (even within its grace period) or expired."""
@@ -151,30 +187,6 @@ class APIKey(LoadsDeferredTogether):
     def is_active(self, now: datetime | None = None) -> bool:
         """Neither revoked, replaced nor expired: it may still be changed or regenerated."""
         return self.effective_state(now) == self.State.ACTIVE
-
-    def in_grace(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return (self.state == self.State.REPLACED and self.grace_until is not None
-                and now < self.grace_until)
-
-    def effective_scopes(self) -> list[str]:
-        """What the key may do now.
-
-        Zoho CRM keys have the operators' Zoho scopes, whatever was stored at creation. A
-        sub-user's key never has more than its permissions grant today, so a permission
-        taken away applies to its keys on their next request.
-        """
-        if self.type == self.Type.ZOHO_CRM:
-            chosen = set(settings.ZOHO_CRM_SCOPES)
-        else:
-            chosen = set(self.scopes or [])
-        allowed = getattr(self.user, "allowed_scopes", None)
-        if allowed is not None:
-            chosen &= set(allowed())
-        return [s for s in SCOPES if s in chosen]
-
-    def rate_limit(self) -> int:
-        return self.rate_limit_per_minute or settings.API_KEY_RATE_LIMIT_PER_MINUTE
 
     def to_api_dict(self, now: datetime | None = None) -> dict:
         """The "key object" of API.md. Never a secret. Prefetch "whitelist" for lists."""

@@ -16,12 +16,13 @@ from portal.ipnets import ip_in
 
 from . import addresses
 from .api import counting
-from .models import APIKey, KeyUsageDay
+from .models import APIKey, KeyUsageDay, KeyWhitelistEntry
 
 
-def lock_first_ip(key: APIKey, ip: str) -> bool:
-    """Record the first IP that uses `key`; lock the key to it if its type locks
-    (`addresses.locks_to_first_ip`: Default keys, Zoho CRM keys while no Zoho ranges are set).
+def lock_first_ip(key, ip: str) -> bool:
+    """Record the first IP that uses `key` (a model or the key check's row); lock the key to
+    it if its type locks (`addresses.locks_to_first_ip`: Default keys, Zoho CRM keys while
+    no Zoho ranges are set).
 
     One conditional UPDATE (`WHERE locked_ip IS NULL`) decides: of two racing first requests
     from different IPs exactly one sets its IP. The loser is allowed on only if its IP is the
@@ -39,10 +40,11 @@ def lock_first_ip(key: APIKey, ip: str) -> bool:
         return True
     if key.locked_ip is not None and ip_in(ip, [key.locked_ip]):
         return True
-    return ip_in(ip, key.whitelist.values_list("value", flat=True))
+    return ip_in(ip, KeyWhitelistEntry.objects.filter(key_id=key.pk)
+                 .values_list("value", flat=True))
 
 
-def count_use(key: APIKey, ip: str) -> bool:
+def count_use(key, ip: str) -> bool:
     """Count one accepted request of `key` from `ip`. False: the IP lock went to another IP.
 
     Times Used goes up by exactly one (F(), in the database), Last Used and the last IP are

@@ -1,6 +1,6 @@
 """The in-process cost of checking a key: `python -m bench.keycheck KEY [--sync] [-n N]`.
 
-Calls `apikeys.checks.check_key` N times for one good key (with thousands of others in
+Calls `apikeys.keycheck.check_key` N times for one good key (with thousands of others in
 the table) and prints the median and p99 in microseconds. By default the process counts
 uses the way a server worker does (aggregated, apikeys.api.counting); `--sync` writes each
 use at once.
@@ -25,7 +25,7 @@ def main() -> None:
     django.setup()
 
     from apikeys.api import counting
-    from apikeys.checks import check_key
+    from apikeys.keycheck import check_key
     from apikeys.models import APIKey
 
     # As a server worker does (gunicorn.conf.py), whatever API_USAGE_FLUSH_SECONDS says.

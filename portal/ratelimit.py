@@ -18,6 +18,7 @@ worker may still hold a few reserved events when another is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
@@ -29,9 +30,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import F
-
-from . import fastsql
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,26 @@ def _use_cache() -> bool:
     return bool(settings.REDIS_URL)
 
 
-_UPSERT = (
-    "INSERT INTO portal_ratecounter (bucket, window_start, count, expires) "
-    "VALUES (%s, %s, %s, %s) "
-    "ON CONFLICT (bucket, window_start) DO UPDATE SET count = portal_ratecounter.count + %s "
-    "RETURNING count"
-)
+@functools.cache
+def _upsert_sql() -> str:
+    from .models import RateCounter
+
+    qn = connection.ops.quote_name
+    table = qn(RateCounter._meta.db_table)
+    # One statement that both SQLite and PostgreSQL run atomically; names from _meta.
+    return (f"INSERT INTO {table} (bucket, window_start, count, expires) "  # noqa: S608
+            "VALUES (%(bucket)s, %(start)s, %(amount)s, %(expires)s) "
+            f"ON CONFLICT (bucket, window_start) DO UPDATE SET count = {table}.count + "
+            "%(amount)s RETURNING count")
+
+
+def _upsert(bucket: str, start: int, amount: int, expires: int) -> int:
+    """Add `amount` to a counter row (made if missing) and return its new count, on Django's
+    connection (its health checks and error translation apply)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), {"bucket": bucket, "start": start, "amount": amount,
+                                       "expires": expires})
+        return cursor.fetchone()[0]
 
 
 def _count_up(digest: str, start: int, window: int, amount: int = 1) -> int:
@@ -80,7 +94,7 @@ def _count_up(digest: str, start: int, window: int, amount: int = 1) -> int:
         except ValueError:  # expired between add and incr
             cache.add(cache_key, amount, timeout=window + 1)
             return amount
-    count = fastsql.fetchone(_UPSERT, [digest, start, amount, start + window, amount])[0]
+    count = _upsert(digest, start, amount, start + window)
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         _purge()
     return count
@@ -218,7 +232,7 @@ def first_time(key: str, ttl: int) -> bool:
     if _use_cache():
         return cache.add(f"once:{digest}", 1, timeout=ttl)
     expires = int(time.time()) + ttl
-    count = fastsql.fetchone(_UPSERT, [digest, 0, 1, expires, 1])[0]
+    count = _upsert(digest, 0, 1, expires)
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         _purge()
     return count == 1

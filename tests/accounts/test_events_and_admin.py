@@ -65,7 +65,7 @@ def test_operators_unlock_and_force_a_change_from_the_admin(client, make_user):
 @pytest.mark.django_db
 def test_operators_see_a_customer_whole_and_can_stop_it(client, make_user):
     from apikeys import flows
-    from apikeys.checks import check_key
+    from apikeys.keycheck import check_key
 
     root = make_user("root", is_staff=True, is_superuser=True)
     SMSDevice.objects.create(user=root, name="SMS", phone="+40712345670", confirmed=True)

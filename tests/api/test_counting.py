@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from apikeys import flows
 from apikeys.api import counting
-from apikeys.checks import check_key
+from apikeys.keycheck import check_key
 from apikeys.models import APIKey, KeyUsageDay
 
 from .conftest import call, times_used

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apikeys import flows
-from apikeys.checks import check_key
+from apikeys.keycheck import check_key
 from apikeys.models import APIKey
 from tests.conftest import key_factory
 

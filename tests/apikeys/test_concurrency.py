@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from apikeys import flows
-from apikeys.checks import check_key
+from apikeys.keycheck import check_key
 from apikeys.models import APIKey, KeyUsageDay
 from tests.concurrency import run_together
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apikeys import keyformat
-from apikeys.checks import check_key
+from apikeys.keycheck import check_key
 from apikeys.models import APIKey, KeyUsageDay, KeyWhitelistEntry
 from security.models import EventType, SecurityEvent
 from tests.conftest import signed_in_client

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Permission
-from apikeys.checks import Code
 from apikeys.forms import CreateKeyForm
+from apikeys.keycheck import Code
 from tests.conftest import signed_in_client
 
 from .conftest import check

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from apikeys import keyformat
-from apikeys.checks import check_key
+from apikeys.keycheck import check_key
 from apikeys.models import APIKey, KeyWhitelistEntry
 from tests.browser.helpers import sign_in
 

@@ -83,10 +83,9 @@ def user_auth(request, payload: LoginIn):
             summary="The account, and the key that authenticated")
 def me(request):
     principal: api_auth.Principal = request.auth
-    user = principal.user
     key = principal.key
     return ok({
-        "user": {"username": user.username, "email": user.email,
-                 "two_factor": otp.has_second_factor(user)},
+        "user": {"username": principal.username, "email": principal.email,
+                 "two_factor": otp.has_second_factor(principal.user_id)},
         "key": {"id": key.lookup_id, "scopes": list(principal.scopes)} if key else None,
     })

@@ -90,7 +90,7 @@ def list_keys(request, query: Query[PageQuery]):
              description="A key never creates a key beyond itself (its scopes, type, signing "
                          "and expiry): asking for more is 403 INSUFFICIENT_SCOPE.")
 def create_key(request, payload: CreateKeyIn):
-    issuer = request.auth.key
+    issuer = request.auth.issuer
     form = CreateKeyForm(request.auth.user, data=payload.model_dump(), issuer=issuer)
     if not form.is_valid():
         raise _form_errors(form.errors.as_data())
@@ -128,7 +128,7 @@ def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
         raise _form_errors(form.errors.as_data())
     try:
         created = flows.regenerate_key(request, key, form.cleaned_data["grace_seconds"],
-                                       issuer=request.auth.key)
+                                       issuer=request.auth.issuer)
     except flows.KeyNotActive as exc:
         raise APIError("CONFLICT", exc.message) from None
     except BeyondIssuer as refused:

@@ -20,7 +20,7 @@ from security.models import EventType
 
 from ... import flows
 from ...auth import refuse_credentials_in_query, signed_request
-from ...checks import check_key
+from ...keycheck import check_key
 from ...models import APIKey
 from ..body import FORM, read_payload
 from ..errors import APIError, outage
@@ -208,7 +208,7 @@ def _by_key(request, raw_key: str) -> APIKey:
         refusal = result.refusal
         raise APIError(refusal.code, str(refusal.message), status=refusal.status,
                        retry_after=refusal.retry_after or None)
-    return result.key
+    return result.key.instance()
 
 
 def _by_password(request, username: str, password: str, key_id: str) -> APIKey:

@@ -1,8 +1,9 @@
 """THE key check: `check_key` applies API.md's "Key checks, in order" and nothing else does.
 
 1. format and checksum (no database read for a malformed key);
-2. one indexed lookup by lookup id, constant-time comparison of the hash; a revoked,
-   replaced (past its grace) or expired key is refused, and its owner told (once a day);
+2. one indexed lookup by lookup id (`keylookup.find`, one query on Django's connection),
+   constant-time comparison of the hash; a revoked, replaced (past its grace) or expired key
+   is refused, and its owner told (once a day);
 3. the HMAC signature, for keys with signing on;
 4. the IP: the account's API whitelist, then the key's own rules by type;
 5. the scope;
@@ -20,23 +21,21 @@ from enum import StrEnum
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import ratelimit
-from portal.compiled import CompiledQuery
 from portal.ipnets import ip_in
 from security import whitelists
 from security.events import record
 from security.models import EventType
 
-from . import addresses, crypto, emails, keyformat, usage
+from . import addresses, crypto, emails, keyformat, keylookup, usage
 from .api.errors import STATUS
-from .models import APIKey
+from .keylookup import KeyRow
+from .models import APIKey, KeyWhitelistEntry
 from .signing import SignedRequest, Verdict, claim_once, verify_signature
 
 __all__ = ["Code", "KeyCheck", "Refusal", "SignedRequest", "check_key"]
@@ -66,7 +65,7 @@ class Refusal:
 
 @dataclass(frozen=True)
 class KeyCheck:
-    key: APIKey | None = None  # set when accepted (and when refused after step 2)
+    key: KeyRow | None = None  # set when accepted (and when refused after step 2)
     refusal: Refusal | None = None
 
     @property
@@ -74,7 +73,7 @@ class KeyCheck:
         return self.refusal is None
 
 
-def _refuse(code: Code, message: str, key: APIKey | None = None,
+def _refuse(code: Code, message: str, key: KeyRow | None = None,
             retry_after: int | None = None) -> KeyCheck:
     return KeyCheck(key=key, refusal=Refusal(code, STATUS[code], message, retry_after))
 
@@ -107,13 +106,13 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
             "The API key is not valid: check that it was copied whole, with its prefix."))
     # 2. One indexed read; the hash is computed whether or not the id exists.
     presented = parsed.secret_hash
-    key = _KEY_LOOKUP.first(parsed.lookup_id)
+    key = keylookup.find(parsed.lookup_id)
     if key is None or not hmac.compare_digest(key.secret_hash, presented):
         return _refuse(Code.INVALID_API_KEY, _("The API key is not valid: no such key."))
-    if username is not None and username != key.user.username:
+    if username is not None and username != key.username:
         return _refuse(Code.INVALID_API_KEY, _("The API key is not valid: smsUser is not the "
                                                "key's owner."))
-    if not key.user.is_active:
+    if not key.user_active:
         return _refuse(Code.INVALID_API_KEY, _("The API key's account is disabled."))
     client = _normal_ip(ip)
     dead = key.dead_reason()
@@ -156,44 +155,21 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
     return KeyCheck(key=key)
 
 
-# What the check reads of a key and of its user. Nothing else is loaded: an endpoint that
-# reads another field gets all the missing ones in one query (LoadsDeferredTogether).
-# username and email are who the key acts for, which most answers name.
-CHECKED_FIELDS = (
-    "id", "user_id", "lookup_id", "secret_hash", "state", "grace_until", "expires_at",
-    "signing", "signing_secret_encrypted", "type", "locked_ip", "scopes",
-    "rate_limit_per_minute",
-    "user__id", "user__username", "user__email", "user__is_active", "user__owner_id",
-    "user__permissions",
-)
-
-# The key, its user and whether the account has an API whitelist at all, in one indexed
-# read compiled once per process: compiling this query cost the ORM ~0.6 ms a call, more
-# than everything else the check does, and reading all 50 columns of both rows three times
-# what the check needs.
-_KEY_LOOKUP = CompiledQuery(
-    lambda lookup_id: APIKey.objects.select_related("user").only(*CHECKED_FIELDS)
-    .annotate(account_api_listed=whitelists.has_entries(
-        Coalesce(OuterRef("user__owner_id"), OuterRef("user_id")), whitelists.API))
-    .filter(lookup_id=lookup_id).order_by()
-)
-
-
-def notice_dead_use(key: APIKey, ip: str, reason: str, request: HttpRequest | None) -> None:
+def notice_dead_use(key: KeyRow, ip: str, reason: str, request: HttpRequest | None) -> None:
     """A dead key was presented: a security event (once per key, IP and day) and an e-mail
     to the owner (once per key and day, decided by one conditional UPDATE)."""
     today = timezone.now().date()
-    if cache.add(f"apikeys:dead:{key.pk}:{ip}:{today.isoformat()}", 1, timeout=25 * 60 * 60):
-        record(request, EventType.KEY_DEAD_USED, user=key.user, key_id=key.lookup_id,
+    if ratelimit.first_time(f"apikeys:dead:{key.pk}:{ip}:{today.isoformat()}", 25 * 60 * 60):
+        record(request, EventType.KEY_DEAD_USED, user=key.user(), key_id=key.lookup_id,
                state=reason, address=ip)
     first_today = APIKey.objects.filter(pk=key.pk).filter(
         Q(dead_use_notified_on__isnull=True) | Q(dead_use_notified_on__lt=today)
     ).update(dead_use_notified_on=today)
     if first_today:
-        emails.dead_key_used(key, ip, reason)
+        emails.dead_key_used(key.instance(), ip, reason)
 
 
-def _check_signature(key: APIKey, signed: SignedRequest | None) -> KeyCheck | None:
+def _check_signature(key: KeyRow, signed: SignedRequest | None) -> KeyCheck | None:
     if signed is None or signed.timestamp is None or signed.signature is None:
         return _refuse(Code.SIGNATURE_REQUIRED, _(
             "This API key requires signed requests: send the X-Timestamp and X-Signature "
@@ -228,9 +204,9 @@ def _locked_message(ip: str) -> str:
              "address to the key's whitelist.") % {"ip": ip}
 
 
-def _check_ip(key: APIKey, ip: str, request: HttpRequest | None) -> KeyCheck | None:
+def _check_ip(key: KeyRow, ip: str, request: HttpRequest | None) -> KeyCheck | None:
     # The lookup said whether the account has an API whitelist; only then is it read.
-    if key.account_api_listed and not whitelists.ip_allowed(key.user.account_id, "api", ip):
+    if key.account_api_listed and not whitelists.ip_allowed(key.account_id, "api", ip):
         _blocked(key, ip, "account_whitelist", request)
         return _refuse(Code.IP_NOT_ALLOWED, _(
             "Your IP address %(ip)s is not on the account's API whitelist.") % {"ip": ip}, key)
@@ -246,15 +222,15 @@ def _check_ip(key: APIKey, ip: str, request: HttpRequest | None) -> KeyCheck | N
     # lock it), its locked IP, or one of its whitelist entries (one query, only when needed).
     if key.locked_ip is None or ip_in(ip, [key.locked_ip]):
         return None
-    if ip_in(ip, key.whitelist.values_list("value", flat=True)):
+    if ip_in(ip, KeyWhitelistEntry.objects.filter(key_id=key.pk).values_list("value", flat=True)):
         return None
     _blocked(key, ip, "locked_ip", request)
     return _refuse(Code.IP_NOT_ALLOWED, _locked_message(ip), key)
 
 
-def _blocked(key: APIKey, ip: str, reason: str, request: HttpRequest | None) -> None:
+def _blocked(key: KeyRow, ip: str, reason: str, request: HttpRequest | None) -> None:
     # One event per key and IP a minute: a misconfigured client retrying in a loop must not
     # flood the security log (the refusal itself still happens every time).
-    if cache.add(f"apikeys:blocked:{key.pk}:{ip}", 1, timeout=BLOCKED_EVENT_SECONDS):
-        record(request, EventType.REQUEST_BLOCKED, user=key.user, key_id=key.lookup_id,
+    if ratelimit.first_time(f"apikeys:blocked:{key.pk}:{ip}", BLOCKED_EVENT_SECONDS):
+        record(request, EventType.REQUEST_BLOCKED, user=key.user(), key_id=key.lookup_id,
                reason=reason, address=ip)

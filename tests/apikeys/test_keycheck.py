@@ -10,7 +10,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from apikeys import flows, keyformat
-from apikeys.checks import Code, check_key
+from apikeys.keycheck import Code, check_key
 from apikeys.models import APIKey, KeyUsageDay
 from apikeys.signing import SignedRequest, sign
 from security.models import EventType, IPWhitelistEntry, SecurityEvent
