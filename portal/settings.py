@@ -144,7 +144,8 @@ def _sqlite(path: str) -> dict:
             "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                              "PRAGMA mmap_size=268435456;"),
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            # Seconds a write waits for another's lock before "database is locked" (a 503).
+            "timeout": envint("SQLITE_BUSY_TIMEOUT", "20"),
         },
         # Tests use a file, not Django's shared in-memory database: that one answers "table
         # is locked" to concurrent threads instead of waiting, and the tests prove behaviour
