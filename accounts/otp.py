@@ -37,22 +37,28 @@ _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 
 def has_second_factor(user: User | int) -> bool:
-    """Any confirmed device at all (`user` or its id), in one query: the API's /me, every
-    sign-in and the dashboard ask. Plain SQL on Django's connection: the ORM would build the
-    three-table query anew on every call."""
+    """Any confirmed device at all (`user` or its id), in one query: every sign-in and the
+    dashboard ask. Plain SQL on Django's connection: the ORM would build the three-table
+    query anew on every call."""
     with connection.cursor() as cursor:
-        cursor.execute(_second_factor_sql(),
+        cursor.execute("SELECT " + second_factor_sql("%(user)s"),
                        {"user": user if isinstance(user, int) else user.pk, "yes": True})
-        return cursor.fetchone() is not None
+        return bool(cursor.fetchone()[0])
+
+
+SECOND_FACTORS = (SMSDevice, TOTPDevice, StaticDevice)
 
 
 @cache
-def _second_factor_sql() -> str:
+def second_factor_sql(user_id: str) -> str:
+    """An SQL expression, true when the user `user_id` (a column or a placeholder) has any
+    confirmed device; it takes the parameter `%(yes)s` = True. The one definition of "has a
+    second factor" in SQL (the API's key lookup reads it in the same query)."""
     qn = connection.ops.quote_name
     # Table and column names come from the models, every value is a parameter.
-    parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = %(user)s "  # noqa: S608
-             f"AND {qn('confirmed')} = %(yes)s" for model in (SMSDevice, TOTPDevice, StaticDevice)]
-    return " UNION ALL ".join(parts) + " LIMIT 1"
+    parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = {user_id} "  # noqa: S608
+             f"AND {qn('confirmed')} = %(yes)s" for model in SECOND_FACTORS]
+    return "EXISTS(" + " UNION ALL ".join(parts) + ")"
 
 
 def confirmed_devices(user: User) -> list:

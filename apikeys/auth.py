@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from accounts.otp import has_second_factor
 from portal import ratelimit
 from portal.clientip import client_ip
 from security.events import record
@@ -45,8 +46,10 @@ class Principal:
     """
 
     def __init__(self, *, user_id: int, username: str, email: str, scopes: tuple[str, ...],
-                 key: KeyRow | None = None, user: User | None = None):
+                 key: KeyRow | None = None, user: User | None = None,
+                 two_factor: bool | None = None):
         self.user_id, self.username, self.email = user_id, username, email
+        self._two_factor = two_factor
         self.scopes = scopes
         self.key = key
         self._user = user
@@ -55,6 +58,13 @@ class Principal:
     @property
     def via_token(self) -> bool:
         return self.key is None
+
+    @property
+    def two_factor(self) -> bool:
+        """Has the user a second factor on? (A key's lookup read it already.)"""
+        if self._two_factor is None:
+            self._two_factor = has_second_factor(self.user_id)
+        return self._two_factor
 
     @property
     def user(self) -> User:
@@ -154,7 +164,7 @@ def _key_principal(request: HttpRequest, raw_key: str, scope: str | None,
                        retry_after=refusal.retry_after or None)
     key = result.key
     return Principal(user_id=key.user_id, username=key.username, email=key.email, key=key,
-                     scopes=tuple(key.effective_scopes()))
+                     scopes=tuple(key.effective_scopes()), two_factor=key.two_factor)
 
 
 def _token_principal(request: HttpRequest, token: str, scope: str | None) -> Principal:

@@ -1,4 +1,5 @@
-"""The key check's one read: a key, its owner, and whether the account has an API whitelist.
+"""The key check's one read: a key, its owner, whether the account has an API whitelist and
+whether the owner has a second factor.
 
 One constant SELECT, written once per process from the models' `_meta` (table and column
 names), run through Django's connection like any other query: its health checks, error
@@ -19,6 +20,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import User, scopes_for
+from accounts.otp import second_factor_sql
 from security.models import IPWhitelistEntry
 
 from .models import APIKey, KeyRules
@@ -52,6 +54,7 @@ class KeyRow(KeyRules):
     owner_id: int | None
     permissions: tuple[str, ...]
     account_api_listed: bool  # the account (the owner's, for a sub-user) has an API whitelist
+    two_factor: bool  # the user has a second factor on (GET /me says so)
 
     @property
     def account_id(self) -> int:
@@ -85,7 +88,8 @@ def _sql(vendor: str) -> str:
     exists = (f"SELECT 1 FROM {qn(listed.db_table)} w "  # noqa: S608 - names from _meta
               f"WHERE {column(listed, 'user_id', 'w')} = COALESCE({column(user, 'owner_id', 'u')}, "
               f"{column(user, 'id', 'u')}) AND {column(listed, 'kind', 'w')} = %(kind)s")
-    return (f"SELECT {', '.join(columns)}, EXISTS({exists}) "  # noqa: S608 - names from _meta
+    two_factor = second_factor_sql(column(user, "id", "u"))
+    return (f"SELECT {', '.join(columns)}, EXISTS({exists}), {two_factor} "  # noqa: S608
             f"FROM {qn(key.db_table)} k INNER JOIN {qn(user.db_table)} u "
             f"ON u.{qn(user.pk.column)} = {column(key, 'user_id', 'k')} "
             f"WHERE {column(key, 'lookup_id', 'k')} = %(lookup_id)s")
@@ -110,14 +114,15 @@ def _converter(field: models.Field):
 def _converters() -> tuple:
     fields = ([APIKey._meta.get_field(name) for name in _KEY_FIELDS]
               + [User._meta.get_field(name) for name in _USER_FIELDS])
-    return tuple(_converter(field) for field in fields) + (bool,)
+    return tuple(_converter(field) for field in fields) + (bool, bool)
 
 
 def find(lookup_id: str) -> KeyRow | None:
     """The key with this public id, its owner and the whitelist flag, in one query."""
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor),
-                       {"lookup_id": lookup_id, "kind": str(IPWhitelistEntry.Kind.API)})
+                       {"lookup_id": lookup_id, "kind": str(IPWhitelistEntry.Kind.API),
+                        "yes": True})
         row = cursor.fetchone()
     if row is None:
         return None

@@ -86,6 +86,6 @@ def me(request):
     key = principal.key
     return ok({
         "user": {"username": principal.username, "email": principal.email,
-                 "two_factor": otp.has_second_factor(principal.user_id)},
+                 "two_factor": principal.two_factor},
         "key": {"id": key.lookup_id, "scopes": list(principal.scopes)} if key else None,
     })
