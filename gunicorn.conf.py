@@ -1,8 +1,9 @@
 """gunicorn settings read by default from the project directory (`gunicorn portal.wsgi`).
 
-Each worker aggregates API-key usage counts in memory and writes them at least once a
-second (apikeys.api.counting); they are written when the worker exits, so a graceful stop
-(SIGTERM, SIGHUP, SIGQUIT) loses none.
+Each worker aggregates API-key usage counts and writes them every API_USAGE_FLUSH_SECONDS
+(apikeys.api.counting). Its flusher starts as the worker boots (it would on the first use
+anyway), so that with Redis every worker also writes what killed ones left there. Counts
+are written when the worker exits, so a graceful stop (SIGTERM, SIGHUP, SIGQUIT) loses none.
 """
 
 import os
@@ -20,4 +21,4 @@ def post_worker_init(worker):
 def worker_exit(server, worker):
     from apikeys.api import counting
 
-    counting.stop()
+    counting.close()

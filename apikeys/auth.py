@@ -3,7 +3,7 @@
 A request authenticates in exactly one way (API.md): `X-API-Key`, the legacy `apiKey`
 header, `smsUser` + `smsKey` in the body (in a query string only when
 API_ALLOW_KEY_IN_QUERY is on), or `Authorization: Bearer <JWT>`. Keys go through the key
-check of `apikeys.checks` (format, state, HMAC, IP, scope, rate limit, counting); tokens
+check of `apikeys.keycheck` (format, state, HMAC, IP, scope, rate limit, counting); tokens
 through `apikeys.api.tokens`. Every refusal is an `APIError` in the API's error shape.
 """
 

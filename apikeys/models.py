@@ -246,3 +246,18 @@ class KeyUsageDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.count}"
+
+
+class UsageBatch(models.Model):
+    """A batch of usage counts from Redis that has been written (apikeys.usage_writes).
+
+    Written in the same transaction as the counts, so that a batch applied twice (two
+    flushers racing, or one killed between the commit and deleting the batch from Redis)
+    counts once: the second insert fails on the unique id and its transaction rolls back.
+    """
+
+    batch_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.batch_id

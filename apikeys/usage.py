@@ -1,14 +1,13 @@
 """Recording one accepted use of a key: the IP lock and the counters, all atomic.
 
-`count_use` is the only writer of Times Used, Last Used, the last IP and the per-day counts.
-It is kept apart from the check so that the API may swap it for one that aggregates in
-memory and flushes (what must hold either way: no use lost or counted twice, and the IP
-lock decided at once by the database).
+`count_use` is where every use is counted. The counters are added up for speed
+(apikeys.api.counting, written by apikeys.usage_writes) unless API_USAGE_FLUSH_SECONDS is
+0; what must hold either way: no use lost or counted twice, and the IP lock decided at once
+by the database.
 """
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -16,7 +15,8 @@ from portal.ipnets import ip_in
 
 from . import addresses
 from .api import counting
-from .models import APIKey, KeyUsageDay, KeyWhitelistEntry
+from .models import APIKey, KeyWhitelistEntry
+from .usage_writes import add_usage
 
 
 def lock_first_ip(key, ip: str) -> bool:
@@ -48,10 +48,11 @@ def count_use(key, ip: str) -> bool:
     """Count one accepted request of `key` from `ip`. False: the IP lock went to another IP.
 
     Times Used goes up by exactly one (F(), in the database), Last Used and the last IP are
-    set, and today's (UTC) KeyUsageDay goes up by one. In a server worker (gunicorn.conf.py)
-    these counters are added up in memory and written at least once a second, one UPDATE per
-    key (apikeys.api.counting); the IP lock above is always decided at once. The counters
-    are read from the database, never from `key` (which holds only what the check read).
+    set, and today's (UTC) KeyUsageDay goes up by one. These counters are added up (in
+    memory, or in Redis) and written every API_USAGE_FLUSH_SECONDS, one UPDATE per key
+    (apikeys.api.counting); with the setting at 0 they are written here. The IP lock above
+    is always decided at once. The counters are read from the database, never from `key`
+    (which holds only what the check read).
     """
     if not lock_first_ip(key, ip):
         return False
@@ -62,15 +63,3 @@ def count_use(key, ip: str) -> bool:
         )
         add_usage(key.pk, now.date(), 1)
     return True
-
-
-def add_usage(key_id: int, day, count: int) -> None:
-    """Add `count` uses to the key's row for `day`, creating it if needed (race-safe)."""
-    if KeyUsageDay.objects.filter(key_id=key_id, date=day).update(count=F("count") + count):
-        return
-    try:
-        # A savepoint, so a lost creation race does not spoil an outer transaction.
-        with transaction.atomic():
-            KeyUsageDay.objects.create(key_id=key_id, date=day, count=count)
-    except IntegrityError:
-        KeyUsageDay.objects.filter(key_id=key_id, date=day).update(count=F("count") + count)

@@ -1,4 +1,4 @@
-"""The "API Keys" pages. Thin: the rules live in flows, forms and checks."""
+"""The "API Keys" pages. Thin: the rules live in flows, forms and the key check."""
 
 from __future__ import annotations
 

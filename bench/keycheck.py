@@ -2,8 +2,8 @@
 
 Calls `apikeys.keycheck.check_key` N times for one good key (with thousands of others in
 the table) and prints the median and p99 in microseconds. By default the process counts
-uses the way a server worker does (aggregated, apikeys.api.counting); `--sync` writes each
-use at once.
+uses the way a server worker does (apikeys.api.counting: aggregated in memory, or in Redis
+when REDIS_URL is set, one round trip a use); `--sync` writes each use at once.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ def main() -> None:
     parser.add_argument("--sync", action="store_true")
     args = parser.parse_args()
     django.setup()
+
+    from django.conf import settings
 
     from apikeys.api import counting
     from apikeys.keycheck import check_key
@@ -46,7 +48,7 @@ def main() -> None:
         "p99_us": round(timings[int(len(timings) * 0.99) - 1] / 1000, 1),
         "checks": args.n,
         "keys_in_table": APIKey.objects.count(),
-        "counting": "aggregated" if aggregated else "sync",
+        "counting": ("redis" if settings.REDIS_URL else "aggregated") if aggregated else "sync",
     }))
 
 

@@ -1,4 +1,5 @@
-"""A throw-away portal served by gunicorn on 127.0.0.1: its own database, migrated and seeded.
+"""A throw-away portal served by gunicorn (or waitress) on 127.0.0.1: its own database,
+migrated and seeded.
 
 Used by the benchmark and by the tests that need real worker processes. SQLite by default
 (a file in a temporary directory, with the database cache beside the data); PostgreSQL when
@@ -124,15 +125,17 @@ class Server:
     log: Path
     workers: int = 2
     pids: list[int] = field(default_factory=list)
+    # gunicorn stops gracefully on SIGTERM; waitress on SIGINT (SIGTERM kills it at once).
+    stop_signal: int = signal.SIGTERM
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self, timeout: float = 30) -> int:
-        """Graceful stop (SIGTERM: workers finish, flush their counts, exit)."""
+        """Graceful stop (workers finish, flush their counts, exit)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(self.stop_signal)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -142,22 +145,30 @@ class Server:
 
 
 def start_server(site: Site, workers: int = 2, timeout: float = 60,
-                 extra_env: dict[str, str] | None = None) -> Server:
+                 extra_env: dict[str, str] | None = None, wsgi: str = "gunicorn") -> Server:
+    """gunicorn with `workers` sync workers, or (`wsgi="waitress"`) one waitress process
+    with 4 threads."""
     port = free_port()
-    log = site.tmpdir / f"gunicorn-{port}.log"
+    log = site.tmpdir / f"{wsgi}-{port}.log"
     env = {**site.env, **(extra_env or {})}
+    if wsgi == "waitress":
+        command = ["-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=4",
+                   "portal.wsgi:application"]
+    else:
+        command = ["-m", "gunicorn", "portal.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
+                   "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class",
+                   "sync", "--graceful-timeout", "20"]
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [PYTHON, "-m", "gunicorn", "portal.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
-         "--graceful-timeout", "20"],
+        [PYTHON, *command],
         cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
         start_new_session=True,
     )
-    server = Server(site=site, port=port, process=process, log=log, workers=workers)
+    server = Server(site=site, port=port, process=process, log=log, workers=workers,
+                    stop_signal=signal.SIGINT if wsgi == "waitress" else signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("gunicorn exited:\n" + log.read_text()[-3000:])
+            raise RuntimeError(f"{wsgi} exited:\n" + log.read_text()[-3000:])
         try:
             with urllib.request.urlopen(server.url + "/api/v1/health", timeout=2) as answer:  # noqa: S310
                 if answer.status == 200:
@@ -165,4 +176,4 @@ def start_server(site: Site, workers: int = 2, timeout: float = 60,
         except OSError:
             time.sleep(0.2)
     server.stop()
-    raise RuntimeError("gunicorn did not answer in time:\n" + log.read_text()[-3000:])
+    raise RuntimeError(f"{wsgi} did not answer in time:\n" + log.read_text()[-3000:])

@@ -34,6 +34,16 @@ def _isolated(request, settings):
     sms.outbox.clear()
 
 
+# The counting tests' fixtures (a Redis of their own, where the counts wait).
+pytest_plugins = ["tests.api.counting_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _usage_written_at_once(settings):
+    # Counts a test reads are written at once; the counting tests turn aggregation on.
+    settings.API_USAGE_FLUSH_SECONDS = 0
+
+
 @pytest.fixture
 def make_user(db):
     from accounts.models import User

@@ -1,5 +1,5 @@
-"""Aggregated usage counting (apikeys.api.counting): exact once flushed, never a lagged IP
-lock or refusal, synchronous in a process that did not start it."""
+"""Aggregated usage counting (apikeys.api.counting), in memory and in Redis: exact once
+flushed, never a lagged IP lock or refusal, started by the first use a process counts."""
 
 from __future__ import annotations
 
@@ -17,32 +17,36 @@ from apikeys.keycheck import check_key
 from apikeys.models import APIKey, KeyUsageDay
 
 from .conftest import call, times_used
-
-
-@pytest.fixture
-def aggregating():
-    # A long interval: the test decides when to flush (the timer is tested in bench/ and
-    # the gunicorn tests, where a real worker flushes on its own).
-    assert counting.start(interval=3600)
-    yield
-    counting.stop()
-
+from .counting_fixtures import waiting_in_redis
 
 pytestmark = pytest.mark.django_db
 
 
-def test_uses_are_counted_in_memory_and_written_exactly_on_flush(key, aggregating):
+def test_uses_are_counted_and_written_exactly_on_flush(key, aggregating, request):
     for _ in range(5):
         assert check_key(key.full_key, ip="198.51.100.1").ok
     assert times_used(key) == 0 and counting.pending_uses() == 5
+    if aggregating == "redis":
+        assert waiting_in_redis(request.getfixturevalue("own_redis"))
     assert counting.flush() == 5
     row = APIKey.objects.get(pk=key.key.pk)
     assert row.times_used == 5 and row.last_ip == "198.51.100.1" and row.last_used_at
     assert KeyUsageDay.objects.get(key=row, date=timezone.now().date()).count == 5
-    assert counting.flush() == 0  # nothing twice
+    assert counting.flush() == 0 and counting.pending_uses() == 0  # nothing twice
 
 
-def test_stopping_writes_what_is_pending(key):
+def test_the_first_counted_use_starts_the_flusher(key, counting_store, settings):
+    settings.API_USAGE_FLUSH_SECONDS = 3600
+    assert not counting.active()
+    try:
+        assert check_key(key.full_key, ip="198.51.100.1").ok
+        assert counting.active() and counting.pending_uses() == 1 and times_used(key) == 0
+    finally:
+        counting.stop()
+    assert times_used(key) == 1 and not counting.active()
+
+
+def test_stopping_writes_what_is_pending(key, counting_store):
     counting.start(interval=3600)
     check_key(key.full_key, ip="198.51.100.1")
     counting.stop()
@@ -53,10 +57,17 @@ def test_the_latest_use_wins_last_used_and_last_ip(key, aggregating):
     later = timezone.now() + timedelta(seconds=30)
     APIKey.objects.filter(pk=key.key.pk).update(last_used_at=later, last_ip="203.0.113.1")
     check_key(key.full_key, ip="198.51.100.1")
+    check_key(key.full_key, ip="2001:db8::1")
     counting.flush()
     row = APIKey.objects.get(pk=key.key.pk)
     # Another worker had written a later use: it stays.
-    assert (row.last_used_at, row.last_ip, row.times_used) == (later, "203.0.113.1", 1)
+    assert (row.last_used_at, row.last_ip, row.times_used) == (later, "203.0.113.1", 2)
+    APIKey.objects.filter(pk=key.key.pk).update(last_used_at=None)
+    check_key(key.full_key, ip="198.51.100.1")
+    check_key(key.full_key, ip="2001:db8::1")
+    counting.flush()
+    row = APIKey.objects.get(pk=key.key.pk)
+    assert row.last_ip == "2001:db8::1" and row.last_used_at > timezone.now() - timedelta(seconds=5)
 
 
 def test_the_first_ip_lock_is_never_aggregated(make_key, aggregating):
@@ -81,29 +92,24 @@ def test_a_failed_write_keeps_the_counts_for_the_next_try(key, aggregating, monk
     def unavailable(*args, **kwargs):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr("apikeys.usage.add_usage", unavailable)
+    monkeypatch.setattr("apikeys.usage_writes.add_usage", unavailable)
     assert counting.flush() == 0
     assert times_used(key) == 0 and counting.pending_uses() == 1
     monkeypatch.undo()
     assert counting.flush() == 1
-    assert times_used(key) == 1
+    assert times_used(key) == 1 and counting.pending_uses() == 0
 
 
-def test_the_setting_can_turn_aggregation_off(key, settings):
+def test_the_setting_at_zero_writes_every_use_at_once(key, settings):
     settings.API_USAGE_FLUSH_SECONDS = 0
     assert counting.start() is False
     check_key(key.full_key, ip="198.51.100.1")
-    assert times_used(key) == 1
-
-
-def test_without_start_every_use_is_written_at_once(key):
-    assert not counting.active()
-    check_key(key.full_key, ip="198.51.100.1")
-    assert times_used(key) == 1
+    assert times_used(key) == 1 and not counting.active()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_counts_are_exact_under_concurrent_requests_against_a_live_server(live_server, key):
+def test_counts_are_exact_under_concurrent_requests_against_a_live_server(live_server, key,
+                                                                          counting_store):
     """N requests from several threads against a live server: + exactly N once flushed."""
     import urllib.request
 
@@ -137,7 +143,7 @@ def test_counts_are_exact_under_concurrent_requests_against_a_live_server(live_s
 
 def test_concurrent_adds_and_flushes_lose_nothing(key, aggregating):
     now = timezone.now()
-    threads, per_thread = 8, 500
+    threads, per_thread = 8, 300
 
     def adder():
         for _ in range(per_thread):
@@ -155,13 +161,15 @@ def test_concurrent_adds_and_flushes_lose_nothing(key, aggregating):
 
 @pytest.mark.django_db(transaction=True)
 @freeze_time("2026-01-01 12:00:00")  # parent and child in one rate-limit window
-def test_a_forked_process_starts_with_nothing_of_its_parents(key, aggregating):
+def test_a_forked_process_starts_with_nothing_of_its_parents(key, settings):
     """A worker forked while its parent held counts and reserved rate-limit events must not
     write or hand them out a second time."""
     import os
 
     from portal import ratelimit
 
+    settings.REDIS_URL = ""
+    counting.start(interval=3600)
     assert check_key(key.full_key, ip="198.51.100.1").ok
     assert ratelimit.hit_leased("t:fork", 1000, 60).allowed  # the parent reserves ahead
     reserved = ratelimit.peek("t:fork", 1000, 60).count
@@ -184,4 +192,7 @@ def test_a_forked_process_starts_with_nothing_of_its_parents(key, aggregating):
     os.close(read)
     assert os.waitpid(pid, 0)[1] == 0
     assert seen == repr([False, 0, True])
-    assert counting.active() and counting.pending_uses() == 1  # the parent keeps its own
+    try:
+        assert counting.active() and counting.pending_uses() == 1  # the parent keeps its own
+    finally:
+        counting.stop()

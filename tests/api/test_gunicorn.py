@@ -1,7 +1,7 @@
 """Against real worker processes: gunicorn with 2 workers on 127.0.0.1, its own database.
 
-Replays are refused across processes (the pair is claimed in the shared store), usage
-counts from both workers add up exactly, and the HMAC path is the raw request target.
+Replays are refused across processes (the pair is claimed in the shared store), and the
+HMAC path is the raw request target. Usage counts: test_counting_servers.py.
 """
 
 from __future__ import annotations
@@ -95,20 +95,3 @@ def test_the_signed_path_is_the_raw_request_target(served):
     assert status == 404 and b"NOT_FOUND" in body
     status, body = request(server, "GET", raw, signed(key, "GET", "/api/v1/keys/Abc"))
     assert status == 401 and b"INVALID_SIGNATURE" in body
-
-
-def test_counts_from_both_workers_are_exact_after_the_lag_and_after_a_stop(served):
-    site, server, keys = served
-    key = keys["cloud"][0]
-    before = site.script("bench.counts", key["id"])["times_used"][key["id"]]
-    threads, per_thread = 8, 15
-
-    def burst():
-        return [request(server, "GET", "/api/v1/me", {"X-API-Key": key["key"]})[0]
-                for _ in range(per_thread)]
-
-    statuses = [s for batch in parallel(threads, burst) for s in batch]
-    assert statuses.count(200) == threads * per_thread
-    time.sleep(2.5)  # Times Used may lag by about two seconds, then is exact
-    after = site.script("bench.counts", key["id"])["times_used"][key["id"]]
-    assert after - before == threads * per_thread

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import time
 
 import pytest
 
-from bench.server import free_port, make_site, start_server
+from bench.server import make_site, start_server
+from tests.ownredis import OwnRedis
 
 
 def request(server, method, path, headers=None, body=None):
@@ -26,38 +25,11 @@ def request(server, method, path, headers=None, body=None):
         conn.close()
 
 
-class OwnRedis:
-    """A redis-server on a port of its own, which the test stops and starts again."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process = None
-
-    def start(self):
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save",
-                   "", "--appendonly", "no"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,  # noqa: S603
-                                        stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            done = subprocess.run(["redis-cli", "-p", str(self.port), "ping"],  # noqa: S603, S607
-                                  capture_output=True, text=True)
-            if done.stdout.strip() == "PONG":
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def redis_served():
     redis = OwnRedis()
     redis.start()
-    site = make_site({"REDIS_URL": f"redis://127.0.0.1:{redis.port}/0"}, suffix="redis")
+    site = make_site({"REDIS_URL": redis.url}, suffix="redis")
     server = None
     try:
         keys = site.script("bench.seed", "--filler", "0", "--cloud", "1",
