@@ -8,12 +8,12 @@ import threading
 
 import pytest
 import redis
-from apikeys.keycheck import check_key
 from django.db import connections
 from django.utils import timezone
 
 from apikeys import usage_writes
 from apikeys.api import counting
+from apikeys.keycheck import check_key
 from apikeys.models import KeyUsageDay
 from apikeys.usage_writes import Pending
 from bench.server import free_port
