@@ -4,7 +4,7 @@ A request authenticates in exactly one way (API.md): `X-API-Key`, the legacy `ap
 header, `smsUser` + `smsKey` in the body (in a query string only when
 API_ALLOW_KEY_IN_QUERY is on), or `Authorization: Bearer <JWT>`. Keys go through the key
 check of `apikeys.keycheck` (format, state, HMAC, IP, scope, rate limit, counting); tokens
-through `apikeys.api.tokens`. Every refusal is an `APIError` in the API's error shape.
+through `accounts.tokens`. Every refusal is an `APIError` in the API's error shape.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import User
 from accounts.otp import has_second_factor
+from accounts.tokens import user_for
 from portal import ratelimit
+from portal.api.body import read_payload
+from portal.api.errors import APIError
 from portal.clientip import client_ip
 from security.events import record
 from security.models import EventType
 from security.whitelists import ip_allowed
 
-from .api.body import read_payload
-from .api.errors import APIError
-from .api.tokens import user_for
 from .keycheck import check_key
 from .keylookup import KeyRow
 from .models import APIKey

@@ -27,13 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import ratelimit
+from portal.api.errors import STATUS
 from portal.ipnets import ip_in
 from security import whitelists
 from security.events import record
 from security.models import EventType
 
 from . import addresses, crypto, emails, keyformat, keylookup, usage
-from .api.errors import STATUS
 from .keylookup import KeyRow
 from .models import APIKey, KeyWhitelistEntry
 from .signing import SignedRequest, Verdict, claim_once, verify_signature

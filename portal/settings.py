@@ -88,7 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # /api/ requests leave here for their view: the API needs none of what follows.
-    "portal.apidoor.APIDoorMiddleware",
+    "portal.api.door.APIDoorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -320,7 +320,7 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
-# The API is refused over plain HTTP, never redirected (apikeys.api.main).
+# The API is refused over plain HTTP, never redirected (portal.api.main).
 SECURE_REDIRECT_EXEMPT = [r"^api/"]
 SECURE_COOKIES = envbool("SECURE_COOKIES", "0" if DEBUG else "1")
 if SECURE_COOKIES:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("account/api-keys/", include("apikeys.urls")),
     path("account/", include("security.urls")),
-    path("api/v1/", include("apikeys.api.urls")),
+    path("api/v1/", api.urls()),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from apikeys import flows
-from apikeys.api.errors import APIError
 from apikeys.models import APIKey, KeyWhitelistEntry
+from portal.api.errors import APIError
 from tests.conftest import PASSWORD
 
 from .conftest import call, error_code

@@ -129,7 +129,7 @@ def test_health_is_503_when_the_cache_does_not_answer(client, db, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("cache unreachable")
 
-    monkeypatch.setattr("apikeys.api.routes.health.cache.get", down)
+    monkeypatch.setattr("portal.api.health.cache.get", down)
     response = client.get("/api/v1/health")
     assert (response.status_code, error_code(response)) == (503, "SERVICE_UNAVAILABLE")
     assert "unreachable" not in response.content.decode()

@@ -13,12 +13,12 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from apikeys import flows
-from apikeys.api.main import api
+from portal.api import api
 from portal.wsgi import application
 
 # The document as the server serves it at /api/v1/openapi.json (built here rather than
 # fetched, so that loading it needs no request), called through the WSGI application.
-DOCUMENT = json.loads(json.dumps(api.get_openapi_schema(), cls=DjangoJSONEncoder))
+DOCUMENT = json.loads(json.dumps(api().get_openapi_schema(), cls=DjangoJSONEncoder))
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.app = application
 

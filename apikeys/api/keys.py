@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from ... import flows
-from ...forms import BEYOND_ISSUER, WHITELIST_CONFLICTS, CreateKeyForm, RegenerateForm
-from ...issuance import BeyondIssuer
-from ...models import APIKey, KeyWhitelistEntry
-from ..errors import APIError, not_found, validation_error
-from ..responses import MAX_PAGE, no_content, ok, paginate
-from ..schemas import (
-    AUTH_ERRORS,
+from portal.api.errors import APIError, not_found, validation_error
+from portal.api.responses import MAX_PAGE, no_content, ok, paginate
+from portal.api.schemas import AUTH_ERRORS, errors
+from portal.api.security import auth
+
+from .. import flows
+from ..forms import BEYOND_ISSUER, WHITELIST_CONFLICTS, CreateKeyForm, RegenerateForm
+from ..issuance import BeyondIssuer
+from ..models import APIKey, KeyWhitelistEntry
+from .schemas import (
     CreatedKeyOut,
     CreateKeyIn,
     EntryOut,
@@ -28,9 +30,7 @@ from ..schemas import (
     OneKeyOut,
     RegenerateIn,
     WhitelistIn,
-    errors,
 )
-from ..security import auth
 
 router = Router(tags=["keys"])
 MAX_ID = 2**63 - 1

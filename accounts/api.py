@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-from ninja import Router
+from typing import Literal
 
-from accounts import challenges, otp, policy
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import Field
+
+from portal.api.errors import APIError
+from portal.api.responses import ok
+from portal.api.schemas import AUTH_ERRORS, ErrorOut, Text, errors
+from portal.api.security import auth
 from security.events import record
 from security.models import EventType
 
-from ... import auth as api_auth
-from .. import tokens
-from ..errors import APIError
-from ..responses import ok
-from ..schemas import AUTH_ERRORS, ChallengeErrorOut, LoginIn, MeOut, TokenOut, errors
-from ..security import auth
+from . import challenges, otp, policy, tokens
+
+
+class ChallengeErrorOut(ErrorOut):
+    challenge: str | None = Field(
+        None, description="With OTP_REQUIRED when an SMS code was sent: send it back with the "
+                          "code (valid 5 minutes).")
+
+
+class MeUser(Schema):
+    username: str
+    email: str
+    two_factor: bool
+
+
+class MeKey(Schema):
+    id: str
+    scopes: list[str]
+
+
+class MeOut(Schema):
+    status: Literal[True]
+    user: MeUser
+    key: MeKey | None
+
+
+class LoginIn(Schema):
+    login: Text = Field(min_length=1, max_length=254)
+    password: Text = Field(min_length=1, max_length=4096)
+    otp: Text | None = Field(None, max_length=64)
+    challenge: Text | None = Field(None, max_length=64,
+                                   description="From the OTP_REQUIRED answer, with an SMS code.")
+
+
+class TokenOut(Schema):
+    status: Literal[True]
+    token: str
+    expires_in: int
+
 
 router = Router(tags=["account"])
 
@@ -82,7 +121,7 @@ def user_auth(request, payload: LoginIn):
 @router.get("/me", auth=auth(), response={200: MeOut, **errors(*AUTH_ERRORS)},
             summary="The account, and the key that authenticated")
 def me(request):
-    principal: api_auth.Principal = request.auth
+    principal = request.auth  # apikeys.auth.Principal
     key = principal.key
     return ok({
         "user": {"username": principal.username, "email": principal.email,

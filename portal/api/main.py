@@ -21,7 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from .body import PayloadParser
 from .errors import APIError, error_response, not_found, outage
 
-log = logging.getLogger("apikeys.api")
+log = logging.getLogger("portal.api")
 
 DESCRIPTION = """The SMS gateway's JSON API. Authenticate with an API key in the `X-API-Key`
 header (or the legacy `apiKey` header, or `smsUser` + `smsKey` in the body), with HMAC
@@ -155,11 +155,9 @@ def build_api() -> PortalAPI:
     def _bug(request, exc):
         return _bug_or_outage(request, exc)
 
-    from .routes import account, health, keys, regenerate, sms
+    from . import health, routers
 
-    for module in (health, account, keys, sms, regenerate):
-        api.add_router("", module.router)
+    for router in [health.router, *routers()]:
+        api.add_router("", router)
     return api
 
-
-api = build_api()

@@ -14,17 +14,17 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from accounts import policy
+from accounts.api import password_step
+from portal.api.body import FORM, read_payload
+from portal.api.errors import APIError, outage
 from portal.clientip import client_ip
 from security.events import record
 from security.models import EventType
 
-from ... import flows
-from ...auth import refuse_credentials_in_query, signed_request
-from ...keycheck import check_key
-from ...models import APIKey
-from ..body import FORM, read_payload
-from ..errors import APIError, outage
-from .account import password_step
+from .. import flows
+from ..auth import refuse_credentials_in_query, signed_request
+from ..keycheck import check_key
+from ..models import APIKey
 
 router = Router(tags=["keys"])
 

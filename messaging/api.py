@@ -9,14 +9,15 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from messaging import callbacks, sending, stats
-from messaging.models import Message
+from portal.api.body import FORM, read_payload
+from portal.api.errors import APIError, validation_error
+from portal.api.responses import MAX_PAGE, no_content, ok, paginate
+from portal.api.schemas import AUTH_ERRORS, errors
+from portal.api.security import auth
 
-from ..body import FORM, read_payload
-from ..errors import APIError, validation_error
-from ..responses import MAX_PAGE, no_content, ok, paginate
-from ..schemas import AUTH_ERRORS, MessageListOut, SendIn, SendOut, StatsOut, errors
-from ..security import auth
+from . import callbacks, sending, stats
+from .models import Message
+from .schemas import MessageListOut, SendIn, SendOut, StatsOut
 
 router = Router(tags=["sms"])
 _PERIOD = re.compile(r"^([1-9][0-9]?)d$")

@@ -19,7 +19,7 @@ try:
 except ImportError:  # redis is a production dependency; without it only the database counts
     RedisConnectionError = RedisTimeoutError = OperationalError
 
-log = logging.getLogger("apikeys.api")
+log = logging.getLogger("portal.api")
 
 # Each error code of API.md and its HTTP status: the one table (the key check's refusals
 # take their status from it too).

@@ -7,12 +7,12 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from ..errors import OUTAGE_RETRY_AFTER, APIError
-from ..responses import ok
-from ..schemas import OkOut, errors
+from .errors import OUTAGE_RETRY_AFTER, APIError
+from .responses import ok
+from .schemas import OkOut, errors
 
 router = Router(tags=["health"])
-log = logging.getLogger("apikeys.api")
+log = logging.getLogger("portal.api")
 
 
 @router.get("/health", auth=None, response={200: OkOut, **errors(503)},

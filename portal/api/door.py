@@ -8,7 +8,7 @@ opener policies, the HTTPS redirect the API is exempt from) and sends an `/api/`
 straight to its view, with the few things the API does need: the reader's language for its
 messages, and the portal's CSP and frame headers (the docs page is HTML).
 
-What the API's views themselves guarantee (apikeys.api.main.api_view): CSRF off, errors in
+What the API's views themselves guarantee (portal.api.main.api_view): CSRF off, errors in
 the JSON shape, plain HTTP refused, `Cache-Control: no-store`.
 """
 

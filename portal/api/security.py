@@ -1,6 +1,7 @@
 """django-ninja authentication for the API's endpoints, and how OpenAPI describes it.
 
-`Credentials(scope)` does all the work through `apikeys.auth.authenticate`; the other
+`XAPIKey(scope)` does all the work through the authenticator an app set (apikeys: keys and
+tokens, `portal.api.set_authenticator`); the other
 classes only name the other ways in the OpenAPI document (ninja lists every class of an
 operation's `auth` as an alternative; the first never lets a request fall through).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security.base import AuthBase
 
-from ..auth import Principal, authenticate
+from . import authenticate
 
 
 class XAPIKey(AuthBase):
@@ -29,7 +30,7 @@ class XAPIKey(AuthBase):
         self.scope = scope
         super().__init__()
 
-    def __call__(self, request: HttpRequest) -> Principal:
+    def __call__(self, request: HttpRequest):
         principal = authenticate(request, self.scope)
         request.principal = principal  # type: ignore[attr-defined]
         return principal
