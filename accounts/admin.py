@@ -6,8 +6,6 @@ from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from apikeys.flows import revoke_key
-from apikeys.models import APIKey
 from security.events import record
 from security.models import EventType
 
@@ -21,20 +19,6 @@ class SubUserInline(admin.TabularInline):
     verbose_name = _("sub-user")
     verbose_name_plural = _("sub-users")
     fields = ("username", "email", "permissions", "monthly_limit", "is_active", "last_login")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class KeyInline(admin.TabularInline):
-    model = APIKey
-    verbose_name_plural = _("API keys of this user")
-    fields = ("lookup_id", "description", "type", "state", "times_used", "last_used_at",
-              "locked_ip")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -65,9 +49,10 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("password_changed_at", "last_login", "date_joined", "recent_events",
                        "pending_email")
     raw_id_fields = ("owner",)
-    inlines = [SubUserInline, KeyInline]
+    # apikeys adds its key inline and the "revoke all keys" action (apikeys/admin.py).
+    inlines = [SubUserInline]
     actions = ["unlock_sign_in", "force_password_change", "sign_out_everywhere",
-               "suspend_accounts", "revoke_all_keys"]
+               "suspend_accounts"]
 
     @admin.display(description=_("Recent security events of the account"))
     def recent_events(self, obj):
@@ -93,12 +78,6 @@ class UserAdmin(BaseUserAdmin):
             record(request, EventType.SUBUSER_SUSPENDED, user=user,
                    operator=request.user.username)
         messages.success(request, _("%(n)d account(s) suspended.") % {"n": count})
-
-    @admin.action(description=_("Revoke all API keys of the account"))
-    def revoke_all_keys(self, request, queryset):
-        keys = APIKey.objects.filter(Q(user__in=queryset) | Q(user__owner__in=queryset))
-        revoked = sum(revoke_key(request, key) for key in keys.select_related("user"))
-        messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
 
     @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
     def unlock_sign_in(self, request, queryset):

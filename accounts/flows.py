@@ -1,7 +1,7 @@
 """One function per multi-step security action, called by the pages (and the API).
 
 Each records its security event and e-mails the account; none of them checks fresh proof,
-which is the caller's job (`accounts.decorators`).
+which is the caller's job (`security.access`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security import hooks as security_hooks
+from security.access import mark_fresh_proof
 from security.events import record
 from security.models import EventType
 
 from . import emails, otp
-from .decorators import mark_fresh_proof
 from .models import SMSDevice, User
 
 PENDING_KEY = "_pending_login"

@@ -11,8 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from phonenumber_field.formfields import PhoneNumberField
 
+from security.access import ProofForm
+from security.lifetimes import session_idle_choices
+
 from . import subusers
-from .models import Permission, User, session_idle_choices
+from .models import Permission, User
 from .validators import MAX_PASSWORD_LENGTH
 
 
@@ -108,18 +111,10 @@ class SetupCodeForm(CodeForm):
         return code
 
 
-class ReauthForm(forms.Form):
+class ReauthForm(ProofForm):
+    """The password, entered again: fresh proof (security.access)."""
+
     password = _password_field(_("Password"))
-
-    def __init__(self, user, *args, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("That password is not right."), code="wrong_password")
-        return password
 
 
 class EnableSMSForm(ReauthForm):

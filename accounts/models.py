@@ -14,23 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, SideChannelDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
-# The idle timeouts a user may have (seconds); the absolute lifetime caps them all, so the
-# profile offers only those within it (session_idle_choices).
-SESSION_IDLE_CHOICES = [
-    (15 * 60, _("15 minutes")),
-    (30 * 60, _("30 minutes")),
-    (60 * 60, _("1 hour")),
-    (4 * 60 * 60, _("4 hours")),
-    (8 * 60 * 60, _("8 hours")),
-    (24 * 60 * 60, _("24 hours")),
-]
-
-
-def session_idle_choices() -> list[tuple[int, str]]:
-    """The idle timeouts worth offering: those a session can reach before it ends anyway,
-    SESSION_ABSOLUTE_SECONDS after sign-in (always the shortest, whatever that is)."""
-    cap = settings.SESSION_ABSOLUTE_SECONDS
-    return [c for c in SESSION_IDLE_CHOICES if c[0] <= cap] or SESSION_IDLE_CHOICES[:1]
+from security.lifetimes import SESSION_IDLE_CHOICES
 
 
 class Permission(models.TextChoices):
@@ -131,6 +115,10 @@ class User(AbstractUser):
 
     def has_portal_permission(self, permission: str) -> bool:
         return self.owner_id is None or permission in (self.permissions or [])
+
+    def permission_label(self, permission: str) -> str:
+        """A permission's name, as the pages show it."""
+        return str(Permission(permission).label)
 
     def allowed_scopes(self) -> list[str]:
         """The API scopes this user may hold (`scopes_for`)."""

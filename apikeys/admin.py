@@ -13,6 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import UserAdmin
+from accounts.models import User
+
 from . import flows, keyformat
 from .models import APIKey, KeyWhitelistEntry
 
@@ -100,4 +103,37 @@ class APIKeyAdmin(admin.ModelAdmin):
         revoked = 0
         for key in queryset.select_related("user").filter(~Q(state=APIKey.State.REVOKED)):
             revoked += flows.revoke_key(request, key)
+        messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
+
+
+class UserKeyInline(admin.TabularInline):
+    """A user's keys, on the operators' user page."""
+
+    model = APIKey
+    verbose_name_plural = _("API keys of this user")
+    fields = ("lookup_id", "description", "type", "state", "times_used", "last_used_at",
+              "locked_ip")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# The user admin is the accounts app's; keys add their inline and "revoke all keys" to it,
+# so that accounts needs to know nothing of keys.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithKeysAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UserKeyInline]
+    actions = [*UserAdmin.actions, "revoke_all_keys"]
+
+    @admin.action(description=_("Revoke all API keys of the account"))
+    def revoke_all_keys(self, request, queryset):
+        keys = APIKey.objects.filter(Q(user__in=queryset) | Q(user__owner__in=queryset))
+        revoked = sum(flows.revoke_key(request, key) for key in keys.select_related("user"))
         messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})

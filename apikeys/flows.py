@@ -1,7 +1,7 @@
 """One function per action on keys, called by the pages, the JSON API and the admin.
 
 Each records its security event and e-mails the owner (never a secret in either). Fresh
-proof is the caller's job (`accounts.decorators.fresh_proof_required` on the pages).
+proof is the caller's job (`security.access.fresh_proof_required` on the pages).
 """
 
 from __future__ import annotations

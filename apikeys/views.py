@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import fresh_proof_required, permission_required
 from accounts.models import Permission, User
+from security.access import fresh_proof_required, permission_required
 
 from . import flows
 from .chart import usage_chart

@@ -4,8 +4,7 @@ from django.urls import include, path
 from . import api, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", include("accounts.root_urls")),
     path("help/", views.help_page, name="help"),
     path("", include("accounts.urls")),
     path("account/api-keys/", include("apikeys.urls")),

@@ -1,30 +1,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.http import require_POST
-
-from accounts.otp import has_second_factor
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    return redirect("accounts:login")
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {
-        "nav": "dashboard",
-        "needs_second_factor": not has_second_factor(user),
-        "password_days_left": user.password_days_left(),
-    }
-    return render(request, "portal/dashboard.html", context)
 
 
 def help_page(request: HttpRequest) -> HttpResponse:

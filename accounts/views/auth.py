@@ -17,12 +17,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import ratelimit
 from security import hooks as security_hooks
+from security.access import mark_fresh_proof, safe_next
 from security.events import record
 from security.models import EventType
 
 from .. import flows, lockout, otp, policy, proof
 from ..addresses import send_confirmation
-from ..decorators import mark_fresh_proof, safe_next
 from ..forms import CodeForm, LoginForm, ReauthForm
 from ..proof import too_many
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from portal import ratelimit
 from portal.clientip import client_ip
+from security.access import mark_fresh_proof
 from security.events import record
 from security.models import EventType
 
 from .. import flows, lockout, proof
-from ..decorators import mark_fresh_proof
 from ..forms import PasswordChangeForm
 
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from security.access import ask_for_proof, has_fresh_proof
+
 from .. import addresses, proof
-from ..decorators import ask_for_proof, has_fresh_proof
 from ..forms import ProfileForm
 from ..models import User
 from .registration import token_out_of_url

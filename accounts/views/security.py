@@ -18,8 +18,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from security.access import fresh_proof_required, mark_fresh_proof
+
 from .. import flows, otp, proof
-from ..decorators import fresh_proof_required, mark_fresh_proof
 from ..forms import DisableSecondFactorForm, EnableSMSForm, SetupCodeForm
 
 

@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from security.access import fresh_proof_required, permission_required
+
 from .. import subusers
-from ..decorators import fresh_proof_required, permission_required
 from ..forms import SubUserForm
 from ..models import Permission, User
 

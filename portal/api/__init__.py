@@ -34,16 +34,12 @@ def authenticate(request, scope: str | None):
     return _authenticate[0](request, scope)
 
 
-def routers() -> list:
-    return list(_routers)
-
-
 @cache
 def api():
     """The one django-ninja API, built on first use (after the apps registered)."""
     from .main import build_api
 
-    return build_api()
+    return build_api(list(_routers))
 
 
 def urls():

@@ -20,6 +20,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from .body import PayloadParser
 from .errors import APIError, error_response, not_found, outage
+from .health import router as health_router
 
 log = logging.getLogger("portal.api")
 
@@ -113,7 +114,8 @@ def _fields_from(errors: list[dict]) -> dict[str, list[str]]:
     return fields
 
 
-def build_api() -> PortalAPI:
+def build_api(routers: list) -> PortalAPI:
+    """The API with health and the apps' `routers` (portal.api.register)."""
     api = PortalAPI(
         title="SMS Gateway API",
         version="1",
@@ -155,9 +157,7 @@ def build_api() -> PortalAPI:
     def _bug(request, exc):
         return _bug_or_outage(request, exc)
 
-    from . import health, routers
-
-    for router in [health.router, *routers()]:
+    for router in [health_router, *routers]:
         api.add_router("", router)
     return api
 

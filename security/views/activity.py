@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from accounts.decorators import permission_required
-from accounts.models import Permission
+from security.access import permission_required
 
 from .. import activity, useragent
 from ..forms import ActivityFilterForm
@@ -18,7 +17,7 @@ from ..forms import ActivityFilterForm
 PER_PAGE = 25
 
 
-@permission_required(Permission.VIEW_ACTIVITY)
+@permission_required("view_activity")  # accounts.models.Permission.VIEW_ACTIVITY
 @never_cache
 def activity_page(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET)

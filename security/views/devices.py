@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import fresh_proof_required
+from security.access import fresh_proof_required
 
 from .. import remember, sessions
 from ..models import RememberedBrowser, UserSession

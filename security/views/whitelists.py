@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import account_owner_required, fresh_proof_required
 from portal.clientip import client_ip
+from security.access import account_owner_required, fresh_proof_required
 
 from .. import whitelists
 from ..forms import WhitelistEntryForm

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import SESSION_IDLE_CHOICES
+from security.lifetimes import SESSION_IDLE_CHOICES
 from security.models import RememberedBrowser, UserSession
 from security.sessions import end_rows
 

@@ -1,5 +1,7 @@
-"""Fresh proof before a security change.
+"""Who may reach a page: fresh proof before a security change, a sub-user's permissions,
+the account owner's own pages. Every app's views use these (accounts, security, apikeys).
 
+Fresh proof:
 `fresh_proof_required` guards a view: the user must have entered their password (or a
 second-factor code) in the last FRESH_PROOF_SECONDS. Otherwise a GET is sent to the
 confirmation page and comes back to the same address afterwards; any other method gets the
@@ -13,14 +15,39 @@ import time
 from functools import wraps
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .events import record
+from .models import EventType
 
 SESSION_KEY = "_proof_at"
+
+
+class ProofForm(forms.Form):
+    """The password, entered again (accounts.forms.ReauthForm is this form)."""
+
+    password = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, max_length=4096,  # the longest password
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That password is not right."), code="wrong_password")
+        return password
 
 
 def mark_fresh_proof(request: HttpRequest) -> None:
@@ -61,12 +88,10 @@ def ask_for_proof(request: HttpRequest):
     url = reverse("accounts:reauth") + "?" + urlencode({"next": back})
     if request.method in ("GET", "HEAD"):
         return redirect(url)
-    from .forms import ReauthForm
-
     return render(
         request,
         "accounts/reauth.html",
-        {"form": ReauthForm(request.user), "action": url, "stale": True},
+        {"form": ProofForm(request.user), "action": url, "stale": True},
         status=403,
     )
 
@@ -94,15 +119,11 @@ def permission_required(permission: str):
         def wrapper(request: HttpRequest, *args, **kwargs):
             if request.user.has_portal_permission(permission):
                 return view(request, *args, **kwargs)
-            from security.events import record
-            from security.models import EventType
-
-            from .models import Permission
-
             record(request, EventType.PERMISSION_DENIED, permission=permission,
                    path=request.path[:200])
             return render(request, "accounts/forbidden.html",
-                          {"permission": Permission(permission).label}, status=403)
+                          {"permission": request.user.permission_label(permission)},
+                          status=403)
 
         return wrapper
 
@@ -117,11 +138,6 @@ def account_owner_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_sub_user:
             return view(request, *args, **kwargs)
-        from django.utils.translation import gettext as _
-
-        from security.events import record
-        from security.models import EventType
-
         record(request, EventType.PERMISSION_DENIED, permission="account_owner",
                path=request.path[:200])
         return render(request, "accounts/forbidden.html",
