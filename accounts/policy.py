@@ -27,7 +27,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from portal import ratelimit
+from portal import metrics, ratelimit
 from portal.clientip import client_ip
 from security import devices, whitelists
 from security.events import record
@@ -89,6 +89,17 @@ def password_step(request: HttpRequest, door: Door, login: str, password: str) -
     Returns what passed, or raises SignInRefused. Wrong passwords are counted and recorded
     by the accounts' signal handlers (django-axes and the account-wide cap).
     """
+    try:
+        passed = _password_step(request, door, login, password)
+    except SignInRefused as refusal:
+        result = "locked" if refusal.locked else refusal.code.lower()
+        metrics.SIGN_INS.labels(str(door), result).inc()
+        raise
+    metrics.SIGN_INS.labels(str(door), "passed").inc()
+    return passed
+
+
+def _password_step(request: HttpRequest, door: Door, login: str, password: str) -> PasswordPassed:
     ip = client_ip(request)
     limit = ratelimit.hit(f"signin:{ip}", settings.LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE, 60)
     if not limit.allowed:

@@ -9,6 +9,8 @@ through `accounts.tokens`. Every refusal is an `APIError` in the API's error sha
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.encoding import escape_uri_path
@@ -18,7 +20,7 @@ from accounts import policy
 from accounts.models import User
 from accounts.otp import has_second_factor
 from accounts.tokens import user_for
-from portal import ratelimit
+from portal import metrics, ratelimit
 from portal.api.body import read_payload
 from portal.api.errors import APIError
 from portal.clientip import client_ip
@@ -155,9 +157,11 @@ def authenticate(request: HttpRequest, scope: str | None = None) -> Principal:
 
 def _key_principal(request: HttpRequest, raw_key: str, scope: str | None,
                    username: str | None, body: bytes) -> Principal:
+    started = time.perf_counter()
     result = check_key(raw_key, ip=client_ip(request), scope=scope,
                        signed=signed_request(request, body), request=request,
                        username=username)
+    metrics.KEY_CHECK_SECONDS.observe(time.perf_counter() - started)
     if not result.ok:
         refusal = result.refusal
         raise APIError(refusal.code, str(refusal.message), status=refusal.status,

@@ -466,6 +466,16 @@ SMS_STATUS_CALLBACK_URL = envstr("SMS_STATUS_CALLBACK_URL", SITE_URL + "/api/v1/
 API_USAGE_FLUSH_SECONDS = envint("API_USAGE_FLUSH_SECONDS", "1")
 
 
+# --- Metrics (portal.metrics) --------------------------------------------------------------
+# /metrics answers only a bearer token equal to METRICS_TOKEN, or a scraper at one of
+# METRICS_ALLOWED_IPS (addresses or CIDR ranges); anyone else gets a 404.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters long.")
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS")
+_check_ranges("METRICS_ALLOWED_IPS", METRICS_ALLOWED_IPS)
+
+
 # --- Security centre ------------------------------------------------------------------------
 # Signed-in sessions: last activity is written at most this often (seconds) per session.
 SESSION_TOUCH_SECONDS = envint("SESSION_TOUCH_SECONDS", "60")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import api, views
+from . import api, metrics, views
 
 urlpatterns = [
     path("", include("accounts.root_urls")),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/", api.urls()),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]

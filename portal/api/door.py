@@ -21,7 +21,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import translation
 
+from portal import metrics
+
 PREFIX = "/api/"
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 def _csp_header() -> str:
@@ -58,6 +61,11 @@ class APIDoorMiddleware:
         for name, value in self.headers.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Content-Language", language)
+        match = getattr(request, "resolver_match", None)
+        # The URL pattern, never the path a client sent: a bounded set of label values.
+        endpoint = match.route if match is not None and match.url_name != "unknown" else "-"
+        method = request.method if request.method in _METHODS else "OTHER"
+        metrics.api_request(endpoint, method, response.status_code).inc()
         return response
 
     def _view(self, request: HttpRequest) -> HttpResponse:

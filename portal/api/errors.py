@@ -13,6 +13,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
+from portal import metrics
+
 try:
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -93,6 +95,7 @@ def error_response(
     retry_after: int | None = None,
     extra: dict | None = None,
 ) -> JsonResponse:
+    metrics.refusal(code).inc()
     error: dict = {"code": code, "message": str(message)}
     if fields:
         error["fields"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from portal.metrics import SMS
+
 BACKENDS = {
     "console": "portal.sms.backends.ConsoleBackend",
     "locmem": "portal.sms.backends.LocmemBackend",
@@ -46,4 +48,10 @@ def get_backend(name: str | None = None):
 
 def send_sms(to: str, body: str, sender: str = "", status_callback: str = "") -> SentMessage:
     """Send one SMS to an E.164 number and return what the provider answered."""
-    return get_backend().send(to, body, sender=sender, status_callback=status_callback)
+    try:
+        sent = get_backend().send(to, body, sender=sender, status_callback=status_callback)
+    except SMSError:
+        SMS.labels("failed").inc()
+        raise
+    SMS.labels("sent").inc()
+    return sent
