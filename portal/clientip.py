@@ -7,26 +7,23 @@ that is not a trusted proxy is the client, and a malformed hop ends the walk (no
 left can be trusted). A client can prepend anything to that header, so reading it from the
 left (ipware's default) would let it forge its address past an allow-list.
 
-Reading each address is python-ipware's, the engine of django-ipware (ports, brackets, quotes,
-IPv4-mapped and NAT64 forms, zone ids; anything else refused, never guessed at). Its own proxy
-options cannot state the rule: `proxy_list` must match the chain's last hops one by one, in
-order, and `proxy_count` fixes how many there are, while TRUSTED_PROXIES is a set of networks
-any of which may be any of the last hops; and in its strict mode one forged hop on the left
-voids the whole header.
+Reading each address is django-ipware's (`ipware.get_client_ip`, on python-ipware's engine:
+ports, brackets, quotes, IPv4-mapped and NAT64 forms, zone ids; anything else refused, never
+guessed at), asked about one hop at a time. Its own proxy options cannot state the rule:
+`proxy_trusted_ips` must match the chain's last hops one by one, in order, and `proxy_count`
+fixes how many there are, while TRUSTED_PROXIES is a set of networks any of which may be any
+of the last hops; and in its strict mode one forged hop on the left voids the whole header.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.http import HttpRequest
-from python_ipware import IpWare
-
-# One address at a time: a "header" of exactly one hop, no proxies. Strict: text that is not
-# one address is refused.
-_ONE_ADDRESS = IpWare(precedence=("ADDRESS",), proxy_count=0)
+from ipware import get_client_ip
 
 
 def _parse(value: str) -> str:
@@ -39,8 +36,13 @@ def _parse(value: str) -> str:
 def _parse_short(value: str) -> str:
     if "=" in value:  # an RFC 7239 "for=" element belongs to Forwarded, never to these headers
         return ""
-    address, _route = _ONE_ADDRESS.get_client_ip({"ADDRESS": value}, strict=True)
-    return "" if address is None else str(address)
+    # One address at a time: a "header" of exactly one hop, no proxies, strict: text that is
+    # not one address is refused. (Every argument explicit, so no IPWARE_* setting applies.)
+    one_hop = SimpleNamespace(META={"ADDRESS": value})
+    address, _routable = get_client_ip(one_hop, proxy_order="right-most", proxy_count=0,
+                                       request_header_order=("ADDRESS",), strict=True,
+                                       algorithm="modern")
+    return address or ""
 
 
 @lru_cache(maxsize=4096)
