@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_site import ReadOnlyInline
 from security.events import record
 from security.models import EventType
 
@@ -13,19 +14,12 @@ from . import lockout
 from .models import SMSDevice, User
 
 
-class SubUserInline(admin.TabularInline):
+class SubUserInline(ReadOnlyInline):
     model = User
     fk_name = "owner"
     verbose_name = _("sub-user")
     verbose_name_plural = _("sub-users")
     fields = ("username", "email", "permissions", "monthly_limit", "is_active", "last_login")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -15,20 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from portal.admin_site import ReadOnlyInline
 
 from . import flows, keyformat
 from .models import APIKey, KeyWhitelistEntry
 
 
-class KeyWhitelistInline(admin.TabularInline):
+class KeyWhitelistInline(ReadOnlyInline):
     model = KeyWhitelistEntry
-    extra = 0
     fields = ("value", "label", "created")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    show_change_link = False
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -106,20 +102,13 @@ class APIKeyAdmin(admin.ModelAdmin):
         messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
 
 
-class UserKeyInline(admin.TabularInline):
+class UserKeyInline(ReadOnlyInline):
     """A user's keys, on the operators' user page."""
 
     model = APIKey
     verbose_name_plural = _("API keys of this user")
     fields = ("lookup_id", "description", "type", "state", "times_used", "last_used_at",
               "locked_ip")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 # The user admin is the accounts app's; keys add their inline and "revoke all keys" to it,
