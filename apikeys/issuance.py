@@ -80,9 +80,9 @@ def terms(user, issuer: APIKey | None, *, type: str = APIKey.Type.DEFAULT,
     if issuer.dead_reason() is not None:
         raise BeyondIssuer(None, _("This key no longer works, so it cannot create keys."))
     if key_type not in CREATES[issuer.type]:
-        allowed = ", ".join(f"“{APIKey.Type(t).label}”" for t in CREATES[issuer.type])
+        allowed = ", ".join(str(APIKey.Type(t).label) for t in CREATES[issuer.type])
         raise BeyondIssuer("type", _(
-            "A key of type “%(issuer)s” can create only keys of type %(allowed)s.")
+            "A key of type “%(issuer)s” can create only keys of these types: %(allowed)s.")
             % {"issuer": APIKey.Type(issuer.type).label, "allowed": allowed})
     if issuer.type == APIKey.Type.DEFAULT and issuer.locked_ip is None:
         # Its first use locks it (before any endpoint runs); until then there is no IP to

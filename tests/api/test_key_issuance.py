@@ -88,7 +88,7 @@ def test_a_default_key_cannot_create_another_type(client, make_key, asked):
     issuer = make_key(type=APIKey.Type.DEFAULT)
     before = APIKey.objects.count()
     message = refused(create(client, {"type": asked}, key=issuer.full_key))
-    assert "can create only keys of type “Default Key”" in message
+    assert "can create only keys of these types: Default Key." in message
     assert APIKey.objects.count() == before
 
 
