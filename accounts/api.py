@@ -77,6 +77,11 @@ def second_step(request, user, challenge: str | None, code: str | None):
         elif started.message:
             message = started.message + " " + _("Or use a code from your authenticator app "
                                                 "or a backup code as \"otp\".")
+        elif otp.passkeys_only(user):
+            # Never a token on the password alone: the way out is a code the API can take.
+            message = _("A passkey cannot be used through the API. Send one of your backup "
+                        "codes as \"otp\", or set up an authenticator app and send its code, or "
+                        "use an API key.")
         else:
             message = _("Send the code from your authenticator app (or a backup code) as "
                         "\"otp\".")
@@ -105,7 +110,8 @@ def user_auth(request, payload: LoginIn):
 
     Without `otp` on an account with SMS codes, a code is sent and the answer is 401
     OTP_REQUIRED with a `challenge`; send the same request again with `challenge` and `otp`.
-    An authenticator-app or backup code needs no challenge.
+    An authenticator-app or backup code needs no challenge. A passkey cannot be used here: an
+    account whose only second factor is a passkey sends a backup code.
     """
     passed = password_step(request, policy.Door.API_TOKEN, payload.login, payload.password)
     user = passed.user

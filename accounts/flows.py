@@ -26,6 +26,7 @@ from security.models import EventType
 
 from . import emails, otp
 from .models import SMSDevice, User
+from .passkeys import Passkey, has_passkey
 
 PENDING_KEY = "_pending_login"
 ENROL_KEY = "_sms_enrolment"
@@ -40,7 +41,8 @@ def start_pending_login(request: HttpRequest, user: User, next_url: str) -> otp.
 
     The session key changes here (and again when the code is accepted); the session is not
     signed in, so it reaches no page but the code step. An SMS code is sent at once unless
-    the user also has an authenticator app.
+    the user also has an authenticator app or a passkey (which need no SMS; the code step
+    still offers one).
     """
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
@@ -54,7 +56,8 @@ def start_pending_login(request: HttpRequest, user: User, next_url: str) -> otp.
         "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1]),
     }
     device = otp.sms_device(user)
-    if device is not None and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if (device is not None and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            and not has_passkey(user)):
         return otp.send_code(request, device, request.session[PENDING_KEY]["nonce"])
     return None
 
@@ -178,6 +181,7 @@ def disable_second_factor(request: HttpRequest) -> None:
     user = request.user
     SMSDevice.objects.filter(user=user).delete()
     TOTPDevice.objects.filter(user=user).delete()
+    Passkey.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     # Security centre hook: a second-factor change forgets every remembered browser.
     security_hooks.second_factor_changed(request, user)

@@ -135,6 +135,16 @@ class DisableSecondFactorForm(forms.Form):
     clean_code = CodeForm.clean_code
 
 
+class PasskeyNameForm(forms.Form):
+    """A passkey's name, before it is made or to rename it (the Device's 64 characters)."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=64,
+        help_text=_("So that you can tell your passkeys apart, e.g. “Work laptop”."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class ProfileForm(forms.ModelForm):
     """The Account page. A new e-mail address is not saved by `save`: it waits for the
     confirmation link (`accounts.addresses.request_change`); see `new_email`."""

@@ -30,6 +30,18 @@ def account_locked(username: str) -> bool:
     ).allowed
 
 
+def locked(request: HttpRequest, username: str) -> bool:
+    """Either lock-out holds for `username` from this client (for a door without a password,
+    which django-axes does not see: a passkey used alone)."""
+    if account_locked(username):
+        return True
+    if not settings.AXES_ENABLED:
+        return False
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, {"username": username})
+
+
 def count_account_failure(username: str) -> None:
     ratelimit.hit(_account_key(username), settings.LOGIN_ACCOUNT_FAILURE_LIMIT, _window())
 

@@ -30,6 +30,7 @@ from security.events import record
 from security.models import EventType
 
 from .models import SMSDevice, User
+from .passkeys import Passkey
 
 HOUR = 60 * 60
 BACKUP_CODE_COUNT = 10
@@ -46,7 +47,7 @@ def has_second_factor(user: User | int) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-SECOND_FACTORS = (SMSDevice, TOTPDevice, StaticDevice)
+SECOND_FACTORS = (SMSDevice, TOTPDevice, Passkey, StaticDevice)
 
 
 @cache
@@ -62,11 +63,18 @@ def second_factor_sql(user_id: str) -> str:
 
 
 def confirmed_devices(user: User) -> list:
-    """The user's confirmed devices: SMS first, then authenticator apps, then backup codes."""
-    devices: list = list(SMSDevice.objects.filter(user=user, confirmed=True))
-    devices += list(TOTPDevice.objects.filter(user=user, confirmed=True))
-    devices += list(StaticDevice.objects.filter(user=user, confirmed=True))
-    return devices
+    """The user's confirmed devices: SMS first, then authenticator apps, passkeys, then backup
+    codes."""
+    return [device for model in SECOND_FACTORS
+            for device in model.objects.filter(user=user, confirmed=True).order_by("pk")]
+
+
+def passkeys_only(user: User) -> bool:
+    """The user's second factor is passkeys (and backup codes), nothing that shows a code:
+    the API, which cannot use a passkey, can take only a backup code."""
+    return (not any(model.objects.filter(user=user, confirmed=True).exists()
+                    for model in (SMSDevice, TOTPDevice))
+            and Passkey.objects.filter(user=user, confirmed=True).exists())
 
 
 def sms_device(user: User) -> SMSDevice | None:

@@ -1,17 +1,20 @@
-"""The sign-in policy: who may sign in with a password, through which door, and what then.
+"""The sign-in policy: who may sign in, through which door, and what then.
 
-Every door that takes a password calls `password_step` and nothing else decides:
+Every door calls `password_step` or `passkey_step` and nothing else decides:
 - `Door.PORTAL`: the sign-in page (operators reach the admin through it too, and the admin
   then asks for a verified second factor);
+- `Door.PASSKEY`: the sign-in page's "Sign in with a passkey", a passkey alone (it is both
+  factors: something held, unlocked by the person);
 - `Door.API_TOKEN`: `POST /api/v1/user/auth`;
 - `Door.REGENERATE`: `POST /api/v1/regenerateAPIKey` with `userId` + `password`.
 
-The rules, in order: attempts per client address, the lock-outs, the password, the
-account's whitelist for that door (refused exactly like a wrong password, and the owner
-told), a confirmed e-mail address, the new-device notice, then what the account must do
-first (change its password, set up the second factor its owner requires). The portal
-signs such a person in and leads them to the form; the API doors refuse, since an API
-client cannot fill a form. `token_refusal` applies the same two to a token on every request.
+The rules, in order: attempts per client address, the lock-outs, the credential (password or
+passkey), then, alike for both (`_after_credential`): the account's whitelist for that door
+(refused exactly like a wrong credential, and the owner told), a confirmed e-mail address, the
+new-device notice, then what the account must do first (change its password, set up the
+second factor its owner requires). The portal's doors sign such a person in and lead them to
+the form; the API doors refuse, since an API client cannot fill a form. `token_refusal`
+applies the same two to a token on every request.
 
 A refusal is `SignInRefused`, whose `code` is the API's error code; each door only
 presents it (a page, a JSON error, a statusCode).
@@ -19,6 +22,7 @@ presents it (a page, a JSON error, a statusCode).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,13 +43,16 @@ from .models import Permission, User
 
 class Door(StrEnum):
     PORTAL = "portal"
+    PASSKEY = "passkey"
     API_TOKEN = "api_token"
     REGENERATE = "regenerate"
 
 
 # The whitelist each door is held to.
-_LIST = {Door.PORTAL: whitelists.PORTAL, Door.API_TOKEN: whitelists.API,
-         Door.REGENERATE: whitelists.API}
+_LIST = {Door.PORTAL: whitelists.PORTAL, Door.PASSKEY: whitelists.PORTAL,
+         Door.API_TOKEN: whitelists.API, Door.REGENERATE: whitelists.API}
+# The doors of the portal's pages; the others are the API's.
+_PAGES = {Door.PORTAL, Door.PASSKEY}
 
 
 class SignInRefused(Exception):
@@ -63,10 +70,10 @@ class SignInRefused(Exception):
 
 @dataclass(frozen=True)
 class PasswordPassed:
-    """The password step passed: who, and what the door must do next."""
+    """The credential step passed: who, and what the door must do next."""
 
     user: User
-    needs_code: bool  # a second factor is on: the code step comes next
+    needs_code: bool  # a second factor is on and was not used yet: the code step comes next
     must_change_password: bool = False  # portal only: signed in, led to the change form
     must_add_second_factor: bool = False  # portal only: signed in, led to the security page
 
@@ -74,6 +81,17 @@ class PasswordPassed:
 def invalid_credentials() -> SignInRefused:
     return SignInRefused("INVALID_CREDENTIALS",
                          _("The username or password is not right. Check both and try again."))
+
+
+def invalid_passkey() -> SignInRefused:
+    """A passkey that signs no one in: unknown, removed, or its proof is not right."""
+    return SignInRefused("INVALID_CREDENTIALS", _(
+        "That passkey could not sign you in. Try another passkey, or sign in with your "
+        "password."))
+
+
+def _wrong_credential(door: Door) -> SignInRefused:
+    return invalid_passkey() if door == Door.PASSKEY else invalid_credentials()
 
 
 def _locked() -> SignInRefused:
@@ -89,23 +107,12 @@ def password_step(request: HttpRequest, door: Door, login: str, password: str) -
     Returns what passed, or raises SignInRefused. Wrong passwords are counted and recorded
     by the accounts' signal handlers (django-axes and the account-wide cap).
     """
-    try:
-        passed = _password_step(request, door, login, password)
-    except SignInRefused as refusal:
-        result = "locked" if refusal.locked else refusal.code.lower()
-        metrics.SIGN_INS.labels(str(door), result).inc()
-        raise
-    metrics.SIGN_INS.labels(str(door), "passed").inc()
-    return passed
+    return _counted(door, lambda: _password_step(request, door, login, password))
 
 
 def _password_step(request: HttpRequest, door: Door, login: str, password: str) -> PasswordPassed:
+    count_attempt(request)
     ip = client_ip(request)
-    limit = ratelimit.hit(f"signin:{ip}", settings.LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE, 60)
-    if not limit.allowed:
-        raise SignInRefused("RATE_LIMITED", _("Too many sign-in attempts from your address; "
-                                              "try again in a minute."),
-                            retry_after=limit.retry_after)
     if lockout.account_locked(login):
         record(request, EventType.SIGNIN_LOCKED, username=login[:150])
         raise _locked()
@@ -119,20 +126,71 @@ def _password_step(request: HttpRequest, door: Door, login: str, password: str) 
         raise _locked()
     if user is None or not user.is_active:
         raise invalid_credentials()
+    return _after_credential(request, door, user, ip)
+
+
+def passkey_step(request: HttpRequest, verify: Callable[[], User | None]) -> PasswordPassed:
+    """Apply the sign-in policy to a passkey used alone (`Door.PASSKEY`).
+
+    `verify` checks the passkey's proof and returns its owner, or None when it signs no one
+    in; it runs after the per-address limit, as the password check does. A passkey proves
+    both factors, so nothing asks for a code after it.
+    """
+    return _counted(Door.PASSKEY, lambda: _passkey_step(request, verify))
+
+
+def _passkey_step(request: HttpRequest, verify: Callable[[], User | None]) -> PasswordPassed:
+    count_attempt(request)
+    ip = client_ip(request)
+    user = verify()
+    if user is None or not user.is_active:
+        raise invalid_passkey()
+    if lockout.locked(request, user.username):
+        record(request, EventType.SIGNIN_LOCKED, user=user)
+        raise _locked()
+    return _after_credential(request, Door.PASSKEY, user, ip)
+
+
+def _counted(door: Door, step: Callable[[], PasswordPassed]) -> PasswordPassed:
+    """Run a door's step, counting what came of it for operators (portal.metrics)."""
+    try:
+        passed = step()
+    except SignInRefused as refusal:
+        result = "locked" if refusal.locked else refusal.code.lower()
+        metrics.SIGN_INS.labels(str(door), result).inc()
+        raise
+    metrics.SIGN_INS.labels(str(door), "passed").inc()
+    return passed
+
+
+def count_attempt(request: HttpRequest) -> None:
+    """One sign-in attempt from the client's address, within LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE
+    (against password spraying: many usernames from one address)."""
+    limit = ratelimit.hit(f"signin:{client_ip(request)}",
+                          settings.LOGIN_ATTEMPTS_PER_ADDRESS_MINUTE, 60)
+    if not limit.allowed:
+        raise SignInRefused("RATE_LIMITED", _("Too many sign-in attempts from your address; "
+                                              "try again in a minute."),
+                            retry_after=limit.retry_after)
+
+
+def _after_credential(request: HttpRequest, door: Door, user: User, ip: str) -> PasswordPassed:
+    """The rules after the right credential, the same whichever it was."""
+    passkey = door == Door.PASSKEY
     if not whitelists.ip_allowed(user.account_id, _LIST[door], ip):
-        whitelists.note_refused_sign_in(request, user, _LIST[door], ip)
-        raise invalid_credentials()
+        whitelists.note_refused_sign_in(request, user, _LIST[door], ip, passkey=passkey)
+        raise _wrong_credential(door)
     if not user.email_confirmed:
         raise SignInRefused("EMAIL_UNCONFIRMED", _(
             "Your e-mail address is not confirmed yet. Follow the link in the message we sent "
             "you (signing in on the portal sends it again)."), user=user)
-    devices.note_password_step(request, user, api=door != Door.PORTAL)
+    devices.note_password_step(request, user, api=door not in _PAGES, passkey=passkey)
     must_change = user.password_change_required()
     must_add = second_factor_missing(user)
     has_code = otp.has_second_factor(user)
-    if door != Door.PORTAL:
+    if door not in _PAGES:
         _refuse_api_door(door, user, must_change, must_add, has_code)
-    return PasswordPassed(user, has_code, must_change, must_add)
+    return PasswordPassed(user, has_code and not passkey, must_change, must_add)
 
 
 def _refuse_api_door(door: Door, user: User, must_change: bool, must_add: bool,

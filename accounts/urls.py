@@ -1,6 +1,7 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
-from .views import auth, passwords, profile, registration, security, users
+from .views import auth, ceremonies, passkeys, passwords, profile, registration, security, users
 
 app_name = "accounts"
 
@@ -11,6 +12,17 @@ urlpatterns = [
     path("accounts/login/", auth.login_view, name="login"),
     path("accounts/login/code/", auth.login_code, name="login_code"),
     path("accounts/login/code/resend/", auth.login_code_resend, name="login_code_resend"),
+    # Passkeys: the JSON endpoints of the library's script, and the catalogue of its strings.
+    path("accounts/login/passkey/begin/", ceremonies.SignInBegin.as_view(),
+         name="passkey_signin_begin"),
+    path("accounts/login/passkey/complete/", ceremonies.SignInComplete.as_view(),
+         name="passkey_signin_complete"),
+    path("accounts/login/code/passkey/begin/", ceremonies.CodeBegin.as_view(),
+         name="passkey_code_begin"),
+    path("accounts/login/code/passkey/complete/", ceremonies.CodeComplete.as_view(),
+         name="passkey_code_complete"),
+    path("accounts/passkeys/jsi18n/", JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+         name="passkey_jsi18n"),
     path("accounts/logout/", auth.logout_view, name="logout"),
     path("accounts/reauth/", auth.reauth, name="reauth"),
     path("accounts/password/change/", passwords.PasswordChangeView.as_view(),
@@ -26,6 +38,15 @@ urlpatterns = [
     path("account/security/sms/confirm/", security.sms_confirm, name="sms_confirm"),
     path("account/security/totp/", security.totp_enable, name="totp_enable"),
     path("account/security/backup-codes/", security.backup_codes, name="backup_codes"),
+    path("account/security/passkeys/new/", passkeys.new, name="passkey_new"),
+    path("account/security/passkeys/create/", passkeys.create, name="passkey_create"),
+    path("account/security/passkeys/register/begin/", ceremonies.RegisterBegin.as_view(),
+         name="passkey_register_begin"),
+    path("account/security/passkeys/register/complete/", ceremonies.RegisterComplete.as_view(),
+         name="passkey_register_complete"),
+    path("account/security/passkeys/added/", passkeys.added, name="passkey_added"),
+    path("account/security/passkeys/<int:pk>/rename/", passkeys.rename, name="passkey_rename"),
+    path("account/security/passkeys/<int:pk>/remove/", passkeys.remove, name="passkey_remove"),
     path("account/security/disable/", security.disable, name="disable"),
     path("account/security/disable/code/", security.disable_send_code,
          name="disable_send_code"),

@@ -11,6 +11,7 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -63,7 +64,8 @@ elif len(SECRET_KEY) < 50 and not DEBUG:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Browsers refuse an IP address as a passkey's relying party: localhost in development.
+SITE_URL = envstr("SITE_URL", "http://localhost:8000").rstrip("/")
 SITE_NAME = envstr("SITE_NAME", "SMS Gateway")
 
 INSTALLED_APPS = [
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "phonenumber_field",
     "axes",
     "portal",
@@ -281,6 +284,20 @@ OTP_SMS_MAX_GLOBAL_HOUR = envint("OTP_SMS_MAX_GLOBAL_HOUR", "1000")
 OTP_MAX_FAILURES = 5
 OTP_TOTP_ISSUER = SITE_NAME
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Passkeys (django-otp-webauthn) ---------------------------------------------------------
+# The relying party is SITE_URL's host and the one origin accepted is SITE_URL's: a passkey
+# made for another site, or used from another origin, is refused. accounts.passkeys.helper
+# reads SITE_URL at each ceremony; the two values below are what the library's system checks
+# inspect (otp_webauthn.E031 stops the start unless SITE_URL is https:// or http://localhost).
+_SITE = urlsplit(SITE_URL)
+OTP_WEBAUTHN_RP_ID = _SITE.hostname or ""
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_SITE.scheme}://{_SITE.netloc}"]
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.helper.PasskeyHelper"
+# Signing in with a passkey alone goes through the portal's own view and sign-in policy
+# (accounts.policy, Door.PASSKEY), never the library's.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # --- SMS ------------------------------------------------------------------------------------
 SMS_BACKEND = envstr("SMS_BACKEND", "console")

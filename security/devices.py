@@ -45,9 +45,11 @@ def api_device_id(request: HttpRequest) -> str:
     return "api:" + hashlib.sha256(seen.encode()).hexdigest()[:40]
 
 
-def note_password_step(request: HttpRequest, user, *, api: bool = False) -> bool:
-    """The right password was just entered: True if it came from a device the account has
-    not seen (in DEVICE_COOKIE_AGE), which then records NEW_DEVICE and e-mails the account.
+def note_password_step(request: HttpRequest, user, *, api: bool = False,
+                       passkey: bool = False) -> bool:
+    """The right password (or, with `passkey`, a passkey used alone) was just entered: True if
+    it came from a device the account has not seen (in DEVICE_COOKIE_AGE), which then records
+    NEW_DEVICE and e-mails the account.
 
     This runs at the password step, before any second factor, so the owner hears of it even
     when only the password leaked (the e-mail says an attempt, which it may still be). A
@@ -70,7 +72,7 @@ def note_password_step(request: HttpRequest, user, *, api: bool = False) -> bool
         )
         record(request, EventType.NEW_DEVICE, user=user, browser=agent.browser, os=agent.os,
                via="api" if api else "portal")
-        emails.new_device(user, when=now, ip=ip, agent=agent, api=api)
+        emails.new_device(user, when=now, ip=ip, agent=agent, api=api, passkey=passkey)
     if not api:
         cookies.queue(request, settings.DEVICE_COOKIE_NAME, signing.dumps(the_id, salt=SALT),
                       settings.DEVICE_COOKIE_AGE)

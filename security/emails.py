@@ -10,14 +10,16 @@ from portal import emails
 from .useragent import Agent
 
 
-def new_device(user, *, when, ip: str, agent: Agent, api: bool = False) -> None:
-    """The right password was entered from a device the account has not seen before."""
+def new_device(user, *, when, ip: str, agent: Agent, api: bool = False,
+               passkey: bool = False) -> None:
+    """The right password (or a passkey) was used from a device the account has not seen."""
     emails.send(
         "new-device",
         user.email,
         {
             "user": user,
             "api": api,
+            "passkey": passkey,
             "when": when,
             "ip": ip,
             "browser": agent.browser,
@@ -25,6 +27,7 @@ def new_device(user, *, when, ip: str, agent: Agent, api: bool = False) -> None:
             "device": agent.device,
             "devices_url": reverse("security:devices"),
             "password_url": reverse("accounts:password_change"),
+            "security_url": reverse("accounts:security"),
         },
         language=user.language,
     )
@@ -45,8 +48,9 @@ def whitelist_changed(user, what: str) -> None:
     )
 
 
-def sign_in_refused(user, *, when, ip: str, kind: str) -> None:
-    """The right password was entered from outside the account's `kind` whitelist."""
+def sign_in_refused(user, *, when, ip: str, kind: str, passkey: bool = False) -> None:
+    """The right password (or a passkey) was used from outside the account's `kind`
+    whitelist."""
     emails.send(
         "signin-refused",
         user.email,
@@ -55,6 +59,8 @@ def sign_in_refused(user, *, when, ip: str, kind: str) -> None:
             "when": when,
             "ip": ip,
             "api": kind == "api",
+            "passkey": passkey,
+            "security_url": reverse("accounts:security"),
             "whitelists_url": reverse("security:whitelists"),
             "password_url": reverse("accounts:password_change"),
         },

@@ -52,8 +52,10 @@ def ip_allowed(user_id: int, kind: str, ip: str) -> bool:
     return not values or ip_in(ip, values)
 
 
-def note_refused_sign_in(request: HttpRequest, user, kind: str, ip: str) -> None:
-    """The right password came from outside the account's `kind` list.
+def note_refused_sign_in(request: HttpRequest, user, kind: str, ip: str, *,
+                         passkey: bool = False) -> None:
+    """The right password (or, with `passkey`, a passkey) came from outside the account's
+    `kind` list.
 
     The client is answered as for a wrong password (so the list cannot be used to test
     passwords); the account is told instead: an event (at most one a minute per address)
@@ -62,7 +64,8 @@ def note_refused_sign_in(request: HttpRequest, user, kind: str, ip: str) -> None
     if ratelimit.first_time(f"signin-refused:event:{user.pk}:{ip}", 60):
         record(request, EventType.REQUEST_BLOCKED, user=user, surface=str(kind), stage="signin")
     if ratelimit.first_time(f"signin-refused:mail:{user.pk}:{ip}", 60 * 60):
-        emails.sign_in_refused(user, when=timezone.now(), ip=ip, kind=str(kind))
+        emails.sign_in_refused(user, when=timezone.now(), ip=ip, kind=str(kind),
+                               passkey=passkey)
 
 
 def as_text(network: Network) -> str:

@@ -24,6 +24,7 @@ from security.models import EventType
 from .. import flows, lockout, otp, policy, proof
 from ..addresses import send_confirmation
 from ..forms import CodeForm, LoginForm, ReauthForm
+from ..passkeys import has_passkey
 from ..proof import too_many
 
 # --- signing in ----------------------------------------------------------------------------
@@ -48,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return lockout.lockout_response(request)
             if refusal.code == "RATE_LIMITED":
                 return too_many(request, refusal.retry_after or 60)
-            form.add_error(None, _refusal_message(request, refusal))
+            form.add_error(None, refusal_message(request, refusal))
         else:
             user = passed.user
             # A remembered browser skips the code, never the password.
@@ -67,7 +68,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                   status=status)
 
 
-def _refusal_message(request: HttpRequest, refusal: policy.SignInRefused) -> str:
+def refusal_message(request: HttpRequest, refusal: policy.SignInRefused) -> str:
+    """What the sign-in page says of a refusal (a password or a passkey)."""
     if refusal.code == "EMAIL_UNCONFIRMED":
         user = refusal.user
         if user is not None and ratelimit.hit(f"confirm-resend:{user.pk}", 3, 60 * 60).allowed:
@@ -113,6 +115,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         "has_sms": sms is not None,
         "phone": otp.masked_phone(str(sms.phone)) if sms is not None else "",
         "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "has_passkey": has_passkey(user),
     }
     return render(request, "accounts/login_code.html", context, status=status)
 

@@ -1,4 +1,5 @@
-"""The Security page: second factor (SMS, authenticator app, backup codes), password."""
+"""The Security page: second factor (SMS, authenticator app, passkeys, backup codes),
+password. Adding and removing passkeys: accounts.views.passkeys."""
 
 from __future__ import annotations
 
@@ -20,22 +21,26 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from security.access import fresh_proof_required, mark_fresh_proof
 
-from .. import flows, otp, proof
+from .. import flows, otp, passkeys, proof
 from ..forms import DisableSecondFactorForm, EnableSMSForm, SetupCodeForm
 
 
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/security.html", _context(request, DisableSecondFactorForm()))
+
+
+def _context(request: HttpRequest, disable_form: DisableSecondFactorForm) -> dict:
     user = request.user
-    context = {
+    return {
         "nav": "security",
         "sms": otp.sms_device(user),
         "totp": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
+        "passkeys": list(passkeys.of(user)),
         "backup_left": otp.backup_codes_left(user),
         "has_second_factor": otp.has_second_factor(user),
-        "disable_form": DisableSecondFactorForm(),
+        "disable_form": disable_form,
     }
-    return render(request, "accounts/security.html", context)
 
 
 @sensitive_post_parameters("password")
@@ -92,11 +97,12 @@ def _after_enabling(request: HttpRequest, first: bool) -> HttpResponse:
     if first:
         # The first factor comes with backup codes, for the day the phone is lost.
         codes = flows.regenerate_backup_codes(request)
-        return _show_codes(request, codes)
+        return show_codes(request, codes)
     return redirect("accounts:security")
 
 
-def _show_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+def show_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    """The backup codes, shown once (never cached)."""
     response = render(request, "accounts/backup_codes.html",
                       {"codes": codes, "nav": "security"})
     response["Cache-Control"] = "no-store"
@@ -149,7 +155,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
     if not otp.has_second_factor(request.user):
         messages.error(request, _("Turn on a second factor first."))
         return redirect("accounts:security")
-    return _show_codes(request, flows.regenerate_backup_codes(request))
+    return show_codes(request, flows.regenerate_backup_codes(request))
 
 
 @require_POST
@@ -166,15 +172,7 @@ def disable(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The second factor is off."))
             return redirect("accounts:security")
         form.add_error(None, proof.WRONG_PASSWORD_OR_CODE)
-    context = {
-        "nav": "security",
-        "sms": otp.sms_device(request.user),
-        "totp": TOTPDevice.objects.filter(user=request.user, confirmed=True).first(),
-        "backup_left": otp.backup_codes_left(request.user),
-        "has_second_factor": otp.has_second_factor(request.user),
-        "disable_form": form,
-    }
-    return render(request, "accounts/security.html", context, status=400)
+    return render(request, "accounts/security.html", _context(request, form), status=400)
 
 
 def _password_and_code_right(request: HttpRequest, data: dict) -> bool:

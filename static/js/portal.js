@@ -21,6 +21,11 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   });
+  // A form posted once something happened on the page, e.g. the passkey script's
+  // "otp_webauthn.register_complete": the next page is the server's to show.
+  document.querySelectorAll("form[data-after]").forEach(function (form) {
+    document.addEventListener(form.getAttribute("data-after"), function () { form.submit(); });
+  });
   // A form that the server carries out only when told it was confirmed (data-confirmed)
   // says so once the question is answered; without script it lands on a page that asks.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {

@@ -1,9 +1,10 @@
 """One sign-in policy, every door (SEC-41, SEC-08): each case through each door.
 
 The doors: the portal's sign-in page, `POST /api/v1/user/auth` (an API token),
-`POST /api/v1/regenerateAPIKey` with userId + password, and the admin (reached through the
-portal's sign-in, then asking for a verified second factor). A door that forgets a rule
-answers differently from the table and fails.
+`POST /api/v1/regenerateAPIKey` with userId + password, the admin (reached through the
+portal's sign-in, then asking for a verified second factor), and a passkey alone on the
+sign-in page (for the portal, and for the admin). A door that forgets a rule answers
+differently from the table and fails.
 
 An outcome is normalised to one of:
 - ("refused", CODE): no session, no token, no new key; CODE is the API's error code;
@@ -20,6 +21,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -30,6 +32,7 @@ from apikeys import flows as key_flows
 from apikeys.models import APIKey
 from security.models import IPWhitelistEntry
 from tests.conftest import PASSWORD
+from tests.passkeys import Authenticator, add_passkey, sign_in_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +58,18 @@ def portal(username: str, password: str) -> tuple:
     assert response.status_code == 302, response.status_code
     if response["Location"].endswith("/accounts/login/code/"):
         return ("code",)
-    landing = client.get("/dashboard/")
+    return _landing(client, "/dashboard/")
+
+
+def _landing(client: Client, page: str) -> tuple:
+    """Signed in: where `page` leads."""
+    landing = client.get(page)
     if landing.status_code == 200:
         return ("in", None)
     where = landing["Location"]
     if where.endswith("/accounts/password/change/"):
         return ("in", "PASSWORD_CHANGE_REQUIRED")
-    if where.endswith("/account/security/"):
+    if where.endswith("/account/security/") or "/admin/login/" in where:
         return ("in", "SECOND_FACTOR_REQUIRED")
     raise AssertionError(f"unexpected landing {where}")
 
@@ -110,7 +118,38 @@ def admin(username: str, password: str) -> tuple:
     return ("in", None) if index.status_code == 200 else ("in", "SECOND_FACTOR_REQUIRED")
 
 
-DOORS = {"portal": portal, "api_token": api_token, "regenerate": regenerate, "admin": admin}
+def _passkey(username: str, password: str, page: str) -> tuple:
+    """A passkey alone, then `page`. The case's user gets a passkey first; a wrong password
+    stands for a wrong passkey (its proof signed with another key), and an unknown user for
+    a passkey no account has."""
+    authenticator = Authenticator()
+    user = User.objects.filter(username=username).first()
+    forged = {}
+    if user is None:
+        authenticator.new_credential()
+    else:
+        add_passkey(user, authenticator)
+        if password != PASSWORD:
+            forged = {"signing_key": ec.generate_private_key(ec.SECP256R1())}
+    client = Client()
+    response = sign_in_alone(client, authenticator, **forged)
+    if response.status_code != 200:
+        assert "_auth_user_id" not in client.session
+        return ("refused", response.json()["code"])
+    return _landing(client, page)
+
+
+def passkey(username: str, password: str) -> tuple:
+    return _passkey(username, password, "/dashboard/")
+
+
+def admin_passkey(username: str, password: str) -> tuple:
+    """An operator's passkey is a verified second factor: the admin opens."""
+    return _passkey(username, password, "/admin/")
+
+
+DOORS = {"portal": portal, "api_token": api_token, "regenerate": regenerate, "admin": admin,
+         "passkey": passkey, "admin_passkey": admin_passkey}
 
 
 # --- the cases ------------------------------------------------------------------------------
@@ -191,31 +230,38 @@ SFR = "SECOND_FACTOR_REQUIRED"
 
 # case -> what each door answers. Same rule, same answer; where a door answers differently
 # (the portal signs in and leads to a form an API client could not fill), the table says so.
+# A passkey is a second factor of its own: no code after it, and the admin opens.
 TABLE = {
-    case_fine: {"portal": IN, "api_token": IN, "regenerate": IN, "admin": ("in", SFR)},
+    case_fine: {"portal": IN, "api_token": IN, "regenerate": IN, "admin": ("in", SFR),
+                "passkey": IN, "admin_passkey": IN},
     case_wrong_password: dict.fromkeys(DOORS, WRONG),
     case_unknown_user: dict.fromkeys(DOORS, WRONG),
     case_outside_the_whitelists: dict.fromkeys(DOORS, WRONG),
     case_unconfirmed_email: {"portal": ("refused", "EMAIL_UNCONFIRMED"),
                              "api_token": ("refused", "EMAIL_UNCONFIRMED"),
                              "regenerate": ("refused", "FORBIDDEN"),
-                             "admin": ("refused", "EMAIL_UNCONFIRMED")},
-    case_locked_out: {"portal": ("refused", "RATE_LIMITED"),
-                      "api_token": ("refused", "RATE_LIMITED"),
-                      "regenerate": ("refused", "RATE_LIMITED"),
-                      "admin": ("refused", "RATE_LIMITED")},
+                             "admin": ("refused", "EMAIL_UNCONFIRMED"),
+                             "passkey": ("refused", "EMAIL_UNCONFIRMED"),
+                             "admin_passkey": ("refused", "EMAIL_UNCONFIRMED")},
+    case_locked_out: dict.fromkeys(DOORS, ("refused", "RATE_LIMITED")),
     case_password_change_forced: {"portal": ("in", PCR), "api_token": ("refused", PCR),
-                                  "regenerate": ("refused", "FORBIDDEN"), "admin": ("in", SFR)},
+                                  "regenerate": ("refused", "FORBIDDEN"), "admin": ("in", SFR),
+                                  "passkey": ("in", PCR), "admin_passkey": ("in", PCR)},
     case_password_expired: {"portal": ("in", PCR), "api_token": ("refused", PCR),
-                            "regenerate": ("refused", "FORBIDDEN"), "admin": ("in", SFR)},
+                            "regenerate": ("refused", "FORBIDDEN"), "admin": ("in", SFR),
+                            "passkey": ("in", PCR), "admin_passkey": ("in", PCR)},
     case_second_factor_required_by_owner: {"portal": ("in", SFR), "api_token": ("refused", SFR),
                                            "regenerate": ("refused", "FORBIDDEN"),
-                                           "admin": ("in", SFR)},
+                                           "admin": ("in", SFR),
+                                           # the passkey is the second factor required
+                                           "passkey": IN, "admin_passkey": IN},
     case_sub_user_without_manage_keys: {"portal": IN, "api_token": IN,
                                         "regenerate": ("refused", "FORBIDDEN"),
-                                        "admin": ("in", SFR)},
+                                        "admin": ("in", SFR), "passkey": IN,
+                                        "admin_passkey": IN},
     case_second_factor_on: {"portal": CODE, "api_token": CODE,
-                            "regenerate": ("refused", "FORBIDDEN"), "admin": CODE},
+                            "regenerate": ("refused", "FORBIDDEN"), "admin": CODE,
+                            "passkey": IN, "admin_passkey": IN},
 }
 
 

@@ -82,7 +82,7 @@ def test_check_deploy_warns_about_a_local_site_url_and_sqlite_with_the_fix(colle
                      STATIC_ROOT=collected)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out  # warnings: nothing stops
-    assert "(portal.W001) SITE_URL is http://127.0.0.1:8000, a local address" in out
+    assert "(portal.W001) SITE_URL is http://localhost:8000, a local address" in out
     assert "HINT: Set SITE_URL to the portal's public address" in out
     assert "(portal.W002) The database is SQLite" in out
     assert "HINT: Set DATABASE_URL to a PostgreSQL database" in out

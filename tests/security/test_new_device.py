@@ -34,8 +34,8 @@ class TestNewDeviceEmail:
         body = message.body
         assert "2026-03-01 12:00 EET (Europe/Bucharest)" in body
         assert "203.0.113.9" in body and "Mobile Safari 17" in body and "iOS 17.4" in body
-        assert "http://127.0.0.1:8000/account/devices/" in body
-        assert "http://127.0.0.1:8000/accounts/password/change/" in body
+        assert "http://localhost:8000/account/devices/" in body
+        assert "http://localhost:8000/accounts/password/change/" in body
         html = message.alternatives[0][0]
         assert "/account/devices/" in html and "Mobile Safari 17" in html
         event = SecurityEvent.objects.get(type=EventType.NEW_DEVICE)
