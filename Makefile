@@ -1,4 +1,4 @@
-# make run   - set everything up and start the portal on SQLite at http://127.0.0.1:8000
+# make run   - set everything up and start the portal on SQLite: open http://localhost:8000
 # make test  - set everything up, a Chromium for the browser tests included, and run every test
 # make bench - benchmarks (not tests): figures as JSON lines
 
@@ -22,6 +22,7 @@ migrate: setup
 	$(DEV_ENV) $(PY) manage.py createcachetable
 
 run: migrate
+	@echo "Open http://localhost:8000 (SITE_URL: passkeys work on that name, not on 127.0.0.1)."
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 # A Chromium that starts: found, or installed (Playwright's, else Debian's as root); if none

@@ -12,6 +12,8 @@ from security.models import EventType
 
 from . import lockout
 from .models import SMSDevice, User
+from .passkeys import Passkey
+from .passkeys import flows as passkey_flows
 
 
 class SubUserInline(ReadOnlyInline):
@@ -20,6 +22,20 @@ class SubUserInline(ReadOnlyInline):
     verbose_name = _("sub-user")
     verbose_name_plural = _("sub-users")
     fields = ("username", "email", "permissions", "monthly_limit", "is_active", "last_login")
+
+
+class PasskeyInline(admin.TabularInline):
+    """A user's passkeys: seen, and removed (ticking "Delete") through the owner's own flow."""
+
+    model = Passkey
+    verbose_name = _("passkey")
+    verbose_name_plural = _("passkeys")
+    fields = ("name", "created_at", "last_used_at")
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -44,9 +60,18 @@ class UserAdmin(BaseUserAdmin):
                        "pending_email")
     raw_id_fields = ("owner",)
     # apikeys adds its key inline and the "revoke all keys" action (apikeys/admin.py).
-    inlines = [SubUserInline]
+    inlines = [SubUserInline, PasskeyInline]
     actions = ["unlock_sign_in", "force_password_change", "sign_out_everywhere",
                "suspend_accounts"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Passkey:
+            return super().save_formset(request, form, formset, change)
+        # Removed as by the owner (event, e-mail), with the operator named.
+        formset.save(commit=False)
+        for passkey in formset.deleted_objects:
+            passkey_flows.remove(request, passkey, operator=request.user.get_username())
+        return None
 
     @admin.display(description=_("Recent security events of the account"))
     def recent_events(self, obj):

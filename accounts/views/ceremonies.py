@@ -54,7 +54,8 @@ def _checked(call):
         with rewrite_exceptions(logger=None):
             return call()
     except exceptions.OTPWebAuthnApiError as exc:
-        log.warning("passkey refused: %s (%s)", exc.code, exc.__cause__ or exc)
+        # %r: the reason may quote what the client sent (its origin), line breaks and all.
+        log.warning("passkey refused: %s %r", exc.code, str(exc.__cause__ or exc)[:300])
         raise
 
 

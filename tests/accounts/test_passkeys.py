@@ -328,3 +328,36 @@ def test_someone_elses_passkey_cannot_be_touched(client, alice_with_two, mallory
         assert client.post(url, {"name": "mine now"}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.name == "Mallory's"
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+BAD_ANSWERS = [
+    (b"", "application/json"), (b"not json", "application/json"), (b"[]", "application/json"),
+    (b'{"id": 5}', "application/json"), (b"id=AAAA", "application/x-www-form-urlencoded"),
+    (b'{"id": null, "rawId": [], "type": {}, "response": []}', "application/json"),
+    (b'{"id": "AAAA", "rawId": "%%%", "type": "public-key", "response": {"clientDataJSON": '
+     b'"e30", "authenticatorData": "AA", "signature": "AA", "userHandle": 5}}',
+     "application/json"),
+    (b'{"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": '
+     b'"e30", "attestationObject": "AAAA"}}', "application/json"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), BAD_ANSWERS)
+def test_a_malformed_answer_is_refused_and_changes_nothing(alice, make_user, body, content_type):
+    add_passkey(alice, Authenticator())
+    alone = Client()
+    post_json(alone, "/accounts/login/passkey/begin/")
+    code_step = Client()
+    code_step.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    post_json(code_step, CODE + "begin/")
+    adding = signed_in_client(Client(), make_user("bob"))
+    adding.post(NEW, {"name": "Key"})
+    post_json(adding, REGISTER + "begin/")
+    for client, url in ((alone, "/accounts/login/passkey/complete/"),
+                        (code_step, CODE + "complete/"), (adding, REGISTER + "complete/")):
+        response = client.post(url, body, content_type=content_type)
+        assert 400 <= response.status_code < 500 and response.json()["detail"], url
+    assert "_auth_user_id" not in alone.session and "_auth_user_id" not in code_step.session
+    assert Passkey.objects.count() == 1
