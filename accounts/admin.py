@@ -24,18 +24,16 @@ class SubUserInline(ReadOnlyInline):
     fields = ("username", "email", "permissions", "monthly_limit", "is_active", "last_login")
 
 
-class PasskeyInline(admin.TabularInline):
-    """A user's passkeys: seen, and removed (ticking "Delete") through the owner's own flow."""
+class PasskeyInline(ReadOnlyInline):
+    """A user's passkeys: read here, and removed by ticking "Delete" (UserAdmin.save_formset
+    runs the owner's own flow). They have no page of their own."""
 
     model = Passkey
     verbose_name = _("passkey")
     verbose_name_plural = _("passkeys")
     fields = ("name", "created_at", "last_used_at")
-    readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    can_delete = True
+    show_change_link = False
 
 
 @admin.register(User)
