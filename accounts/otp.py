@@ -30,7 +30,7 @@ from security.events import record
 from security.models import EventType
 
 from .models import SMSDevice, User
-from .passkeys import Passkey
+from .passkeys import Passkey, has_passkey
 
 HOUR = 60 * 60
 BACKUP_CODE_COUNT = 10
@@ -74,7 +74,7 @@ def passkeys_only(user: User) -> bool:
     the API, which cannot use a passkey, can take only a backup code."""
     return (not any(model.objects.filter(user=user, confirmed=True).exists()
                     for model in (SMSDevice, TOTPDevice))
-            and Passkey.objects.filter(user=user, confirmed=True).exists())
+            and has_passkey(user))
 
 
 def sms_device(user: User) -> SMSDevice | None:
