@@ -11,16 +11,20 @@ Then, in process with Django's test client (middleware, templates and JSON inclu
 times the first and the last page of the portal list (/account/api-keys/, the owner: every
 key of the account) and of `GET /api/v1/keys` (the owner's own keys, with a key of the
 owner's), and counts their queries. One JSON line per case: the median and the slowest of
-the timed rounds, in milliseconds, and the number of queries. A last line says whether every
-case is within the goal (50 ms) and each list's query count the same on its two pages.
+the timed rounds and the median CPU time of this process, in milliseconds, the number of
+queries, and the machine's load average. A last line says whether every case's median is
+within the goal (50 ms) and each list's query count the same on its two pages.
 
-The machine is shared and noisy: the median is the figure to read.
+The machine is shared and noisy: read the median, with the load beside it. The CPU time
+moves less with other processes' load; with SQLite it includes the queries, with
+PostgreSQL not (they run in the server).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -63,8 +67,10 @@ def _users(prefix: str, count: int, owner=None) -> list[int]:
     return ids
 
 
-def _insert_keys(first: int, count: int, user_sql: str, params: dict) -> None:
-    """Keys number `first` .. `first + count - 1` (n in SQL), the user given by `user_sql`.
+def _insert_keys(first: int, count: int, user_sql: str, account_sql: str,
+                 params: dict) -> None:
+    """Keys number `first` .. `first + count - 1` (n in SQL) of the user and account given
+    by `user_sql` and `account_sql`.
 
     Every column of the key model gets a value: those below from n, any other its model
     default (so a field added later does not break the benchmark)."""
@@ -83,6 +89,7 @@ def _insert_keys(first: int, count: int, user_sql: str, params: dict) -> None:
         created = "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %(base)s, '-' || n || ' seconds')"
     known = {
         "user_id": user_sql,
+        "account_id": account_sql,
         "description": "'bench key ' || n",
         "type": f"'{APIKey.Type.CLOUD.value}'",
         "prefix": "'sk_live_'",
@@ -131,10 +138,10 @@ def build(total: int, account: int) -> dict:
         # the owner's list interleaves them as time goes.
         _insert_keys(0, account,
                      "CASE WHEN n %% 10 < 9 THEN %(owner)s "
-                     f"ELSE %(sub)s + (n / 10) %% {SUB_USERS} END",
+                     f"ELSE %(sub)s + (n / 10) %% {SUB_USERS} END", "%(owner)s",
                      {"owner": owner.pk, "sub": subs[0]})
-        _insert_keys(account, total - account,
-                     f"%(other)s + n %% {OTHER_ACCOUNTS}", {"other": others[0]})
+        other = f"%(other)s + n %% {OTHER_ACCOUNTS}"
+        _insert_keys(account, total - account, other, other, {"other": others[0]})
     with connection.cursor() as cursor:  # fresh statistics, as autovacuum/ANALYZE would give
         cursor.execute("ANALYZE")
     return {"case": "build", "keys": total, "account_keys": account,
@@ -148,15 +155,17 @@ def _timed(client, path: str, rounds: int, **headers) -> dict:
     for _ in range(3):  # warm: connection, templates, the database's own caches
         response = client.get(path, **headers)
         assert response.status_code == 200, (path, response.status_code)
-    timings = []
+    timings, cpu = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         client.get(path, **headers)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, **headers)
     return {"median_ms": round(statistics.median(timings), 1),
-            "max_ms": round(max(timings), 1), "queries": len(queries),
+            "max_ms": round(max(timings), 1),
+            "cpu_ms": round(statistics.median(cpu), 1), "queries": len(queries),
             "response": response}
 
 
@@ -202,7 +211,8 @@ def measure(rounds: int) -> list[dict]:
             figures["showing"] = len(response.json()["keys"])
         lines.append({"case": f"{surface} {end} page", "engine": connection.vendor,
                       "listed": total if surface == "portal" else api_total,
-                      "pages": pages if surface == "portal" else api_pages, **figures})
+                      "pages": pages if surface == "portal" else api_pages, **figures,
+                      "load": round(os.getloadavg()[0], 1)})
     return lines
 
 
