@@ -1,0 +1,84 @@
+"""The keys' part of the dashboard (accounts.dashboard): three checklist items and the
+chart of API requests. Registered by ApikeysConfig.ready(); shown to those who may manage
+keys, over the keys they manage. One query each, however many keys the account has."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.dashboard import ADVICE, FIX, OK, Check
+from accounts.models import Permission
+from portal.charts import day_chart, days_to
+
+from .models import APIKey, KeyUsageDay
+
+UNUSED_DAYS = 90
+EXPIRING_DAYS = 14
+
+
+def _may_manage_keys(user) -> bool:
+    return user.has_portal_permission(Permission.MANAGE_KEYS)
+
+
+def checks(request: HttpRequest, user) -> list[Check]:
+    if not _may_manage_keys(user):
+        return []
+    now = timezone.now()
+    unused_since = now - timedelta(days=UNUSED_DAYS)
+    counts = APIKey.objects.active(now).managed_by(user).aggregate(
+        # Work from any address: Cloud keys, and Default keys that no request has locked yet
+        # (the first address to use one gets it).
+        unrestricted=Count("pk", filter=Q(type=APIKey.Type.CLOUD)
+                           | Q(type=APIKey.Type.DEFAULT, locked_ip__isnull=True)),
+        unused=Count("pk", filter=Q(last_used_at__lt=unused_since)
+                     | Q(last_used_at__isnull=True, created_at__lt=unused_since)),
+        expiring=Count("pk", filter=Q(expires_at__lte=now + timedelta(days=EXPIRING_DAYS))),
+    )
+    url = reverse("apikeys:list")
+    n = counts["unrestricted"]
+    restricted = Check(
+        "keys_unrestricted", ADVICE if n else OK, _("Keys without an IP restriction"),
+        ngettext("%(n)d key works from any address: a Cloud key, or a Default key no "
+                 "request has locked to its address yet.",
+                 "%(n)d keys work from any address: Cloud keys, or Default keys no request "
+                 "has locked to their address yet.", n) % {"n": n}
+        if n else _("Every working key is held to known addresses."),
+        url, _("Review keys") if n else _("See keys"))
+    n = counts["unused"]
+    unused = Check(
+        "keys_unused", ADVICE if n else OK, _("Unused keys"),
+        ngettext("%(n)d key was not used for %(days)d days: delete it if nothing needs it.",
+                 "%(n)d keys were not used for %(days)d days: delete those nothing needs.",
+                 n) % {"n": n, "days": UNUSED_DAYS}
+        if n else _("Every working key was used in the last %(days)d days.")
+        % {"days": UNUSED_DAYS},
+        url, _("Review keys") if n else _("See keys"))
+    n = counts["expiring"]
+    expiring = Check(
+        "keys_expiring", FIX if n else OK, _("Keys about to expire"),
+        ngettext("%(n)d key expires within %(days)d days: put a new key in its place "
+                 "before then.",
+                 "%(n)d keys expire within %(days)d days: put new keys in their place "
+                 "before then.", n) % {"n": n, "days": EXPIRING_DAYS}
+        if n else _("No key expires in the next %(days)d days.") % {"days": EXPIRING_DAYS},
+        url, _("Review keys") if n else _("See keys"))
+    return [restricted, unused, expiring]
+
+
+def requests_section(request: HttpRequest, user) -> dict | None:
+    """Accepted API requests a day, last 30 days (UTC), of every key the user manages
+    (deleted ones too: their requests were made)."""
+    if not _may_manage_keys(user):
+        return None
+    first, last = days_to()
+    keys = APIKey.objects.managed_by(user).values("pk")
+    counts = dict(KeyUsageDay.objects.filter(key__in=keys, date__gte=first, date__lte=last)
+                  .values("date").annotate(n=Sum("count")).values_list("date", "n"))
+    return {"chart": day_chart(counts, first)}
