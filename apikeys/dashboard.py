@@ -41,35 +41,36 @@ def checks(request: HttpRequest, user) -> list[Check]:
                      | Q(last_used_at__isnull=True, created_at__lt=unused_since)),
         expiring=Count("pk", filter=Q(expires_at__lte=now + timedelta(days=EXPIRING_DAYS))),
     )
-    url = reverse("apikeys:list")
     n = counts["unrestricted"]
-    restricted = Check(
-        "keys_unrestricted", ADVICE if n else OK, _("Keys without an IP restriction"),
-        ngettext("%(n)d key works from any address: a Cloud key, or a Default key no "
-                 "request has locked to its address yet.",
-                 "%(n)d keys work from any address: Cloud keys, or Default keys no request "
-                 "has locked to their address yet.", n) % {"n": n}
-        if n else _("Every working key is held to known addresses."),
-        url, _("Review keys") if n else _("See keys"))
+    restricted = _item("keys_unrestricted", n, ADVICE, _("Keys without an IP restriction"),
+                       ngettext("%(n)d key works from any address: a Cloud key, or a Default "
+                                "key no request has locked to its address yet.",
+                                "%(n)d keys work from any address: Cloud keys, or Default keys "
+                                "no request has locked to their address yet.", n),
+                       _("Every working key is held to known addresses."))
     n = counts["unused"]
-    unused = Check(
-        "keys_unused", ADVICE if n else OK, _("Unused keys"),
-        ngettext("%(n)d key was not used for %(days)d days: delete it if nothing needs it.",
-                 "%(n)d keys were not used for %(days)d days: delete those nothing needs.",
-                 n) % {"n": n, "days": UNUSED_DAYS}
-        if n else _("Every working key was used in the last %(days)d days.")
-        % {"days": UNUSED_DAYS},
-        url, _("Review keys") if n else _("See keys"))
+    unused = _item("keys_unused", n, ADVICE, _("Unused keys"),
+                   ngettext("%(n)d key was not used for %(days)d days: delete it if nothing "
+                            "needs it.",
+                            "%(n)d keys were not used for %(days)d days: delete those nothing "
+                            "needs.", n),
+                   _("Every working key was used in the last %(days)d days."), UNUSED_DAYS)
     n = counts["expiring"]
-    expiring = Check(
-        "keys_expiring", FIX if n else OK, _("Keys about to expire"),
-        ngettext("%(n)d key expires within %(days)d days: put a new key in its place "
-                 "before then.",
-                 "%(n)d keys expire within %(days)d days: put new keys in their place "
-                 "before then.", n) % {"n": n, "days": EXPIRING_DAYS}
-        if n else _("No key expires in the next %(days)d days.") % {"days": EXPIRING_DAYS},
-        url, _("Review keys") if n else _("See keys"))
+    expiring = _item("keys_expiring", n, FIX, _("Keys about to expire"),
+                     ngettext("%(n)d key expires within %(days)d days: put a new key in its "
+                              "place before then.",
+                              "%(n)d keys expire within %(days)d days: put new keys in their "
+                              "place before then.", n),
+                     _("No key expires in the next %(days)d days."), EXPIRING_DAYS)
     return [restricted, unused, expiring]
+
+
+def _item(name: str, n: int, state: str, title: str, some: str, none: str,
+          days: int = 0) -> Check:
+    """An item that is `state` when `n` keys need a look, else OK."""
+    summary = (some if n else none) % {"n": n, "days": days}
+    return Check(name, state if n else OK, title, summary, reverse("apikeys:list"),
+                 _("Review keys") if n else _("See keys"))
 
 
 def requests_section(request: HttpRequest, user) -> dict | None:
