@@ -16,5 +16,5 @@ class ApikeysConfig(AppConfig):
         api.register(keys.router)
         api.register(regenerate.router)
         board.add_checks("apikeys", dashboard.checks, order=20)
-        board.add_section("api_requests", "apikeys/_dashboard.html", dashboard.requests_section,
+        board.add_section("api_requests", "portal/_day_chart_card.html", dashboard.requests_section,
                           order=10)

@@ -11,16 +11,37 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from accounts.dashboard import ADVICE, FIX, OK, Check
 from accounts.models import Permission
-from portal.charts import day_chart, days_to
+from portal.charts import card, day_chart, days_to
 
 from .models import APIKey, KeyUsageDay
 
 UNUSED_DAYS = 90
 EXPIRING_DAYS = 14
+# Each item: the count it reads (below), its state when some keys need a look (else OK),
+# its title, what it says then and what it says when none do, and the days it speaks of.
+ITEMS = [
+    ("unrestricted", ADVICE, gettext_lazy("Keys without an IP restriction"),
+     ngettext_lazy("%(n)d key works from any address: a Cloud key, or a Default key no "
+                   "request has locked to its address yet.",
+                   "%(n)d keys work from any address: Cloud keys, or Default keys no request "
+                   "has locked to their address yet.", "n"),
+     gettext_lazy("Every working key is held to known addresses."), 0),
+    ("unused", ADVICE, gettext_lazy("Unused keys"),
+     ngettext_lazy("%(n)d key was not used for %(days)d days: delete it if nothing needs it.",
+                   "%(n)d keys were not used for %(days)d days: delete those nothing needs.",
+                   "n"),
+     gettext_lazy("Every working key was used in the last %(days)d days."), UNUSED_DAYS),
+    ("expiring", FIX, gettext_lazy("Keys about to expire"),
+     ngettext_lazy("%(n)d key expires within %(days)d days: put a new key in its place "
+                   "before then.",
+                   "%(n)d keys expire within %(days)d days: put new keys in their place "
+                   "before then.", "n"),
+     gettext_lazy("No key expires in the next %(days)d days."), EXPIRING_DAYS),
+]
 
 
 def _may_manage_keys(user) -> bool:
@@ -41,36 +62,14 @@ def checks(request: HttpRequest, user) -> list[Check]:
                      | Q(last_used_at__isnull=True, created_at__lt=unused_since)),
         expiring=Count("pk", filter=Q(expires_at__lte=now + timedelta(days=EXPIRING_DAYS))),
     )
-    n = counts["unrestricted"]
-    restricted = _item("keys_unrestricted", n, ADVICE, _("Keys without an IP restriction"),
-                       ngettext("%(n)d key works from any address: a Cloud key, or a Default "
-                                "key no request has locked to its address yet.",
-                                "%(n)d keys work from any address: Cloud keys, or Default keys "
-                                "no request has locked to their address yet.", n),
-                       _("Every working key is held to known addresses."))
-    n = counts["unused"]
-    unused = _item("keys_unused", n, ADVICE, _("Unused keys"),
-                   ngettext("%(n)d key was not used for %(days)d days: delete it if nothing "
-                            "needs it.",
-                            "%(n)d keys were not used for %(days)d days: delete those nothing "
-                            "needs.", n),
-                   _("Every working key was used in the last %(days)d days."), UNUSED_DAYS)
-    n = counts["expiring"]
-    expiring = _item("keys_expiring", n, FIX, _("Keys about to expire"),
-                     ngettext("%(n)d key expires within %(days)d days: put a new key in its "
-                              "place before then.",
-                              "%(n)d keys expire within %(days)d days: put new keys in their "
-                              "place before then.", n),
-                     _("No key expires in the next %(days)d days."), EXPIRING_DAYS)
-    return [restricted, unused, expiring]
-
-
-def _item(name: str, n: int, state: str, title: str, some: str, none: str,
-          days: int = 0) -> Check:
-    """An item that is `state` when `n` keys need a look, else OK."""
-    summary = (some if n else none) % {"n": n, "days": days}
-    return Check(name, state if n else OK, title, summary, reverse("apikeys:list"),
-                 _("Review keys") if n else _("See keys"))
+    url = reverse("apikeys:list")
+    found = []
+    for name, state, title, some, none, days in ITEMS:
+        n = counts[name]
+        summary = (some if n else none) % {"n": n, "days": days}
+        found.append(Check(f"keys_{name}", state if n else OK, title, summary, url,
+                           _("Review keys") if n else _("See keys")))
+    return found
 
 
 def requests_section(request: HttpRequest, user) -> dict | None:
@@ -82,4 +81,8 @@ def requests_section(request: HttpRequest, user) -> dict | None:
     keys = APIKey.objects.managed_by(user).values("pk")
     counts = dict(KeyUsageDay.objects.filter(key__in=keys, date__gte=first, date__lte=last)
                   .values("date").annotate(n=Sum("count")).values_list("date", "n"))
-    return {"chart": day_chart(counts, first)}
+    return card("api-requests", day_chart(counts, first), _("API requests, last 30 days (UTC)"),
+                _("API requests per day from %(first)s to %(last)s: %(total)d in all"),
+                ngettext_lazy("%(total)d request, at most %(peak)d in a day.",
+                              "%(total)d requests, at most %(peak)d in a day.", "total"),
+                _("Requests"))

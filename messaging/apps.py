@@ -14,5 +14,5 @@ class MessagingConfig(AppConfig):
         from . import dashboard
 
         api.register(endpoints.router)  # sms/send, sms/messages, sms/stats, sms/status
-        board.add_section("messages_sent", "messaging/_dashboard.html", dashboard.sent_section,
+        board.add_section("messages_sent", "portal/_day_chart_card.html", dashboard.sent_section,
                           order=20)

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, time
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Permission, User
-from portal.charts import day_chart, days_to
+from portal.charts import card, day_chart, days_to
 
 from .models import Message
 from .stats import FAILED
@@ -31,4 +33,9 @@ def sent_section(request: HttpRequest, user) -> dict | None:
             .exclude(status__in=FAILED)
             .annotate(day=TruncDate("created_at", tzinfo=UTC))
             .values("day").annotate(n=Count("id")).values_list("day", "n"))
-    return {"chart": day_chart(dict(rows), first)}
+    return card("messages-sent", day_chart(dict(rows), first),
+                _("Messages sent, last 30 days (UTC)"),
+                _("Messages sent per day from %(first)s to %(last)s: %(total)d in all"),
+                ngettext_lazy("%(total)d message sent, at most %(peak)d in a day.",
+                              "%(total)d messages sent, at most %(peak)d in a day.", "total"),
+                _("Messages sent"))

@@ -1,7 +1,8 @@
 """Counts by day as bars a template draws in SVG: no script, nothing from outside.
 
 The apps read their counts (a key's requests, an account's messages) and hand them to
-`day_chart`; `templates/portal/_day_chart.svg.html` draws the result.
+`day_chart`; `templates/portal/_day_chart.html` draws the result, `_day_table.html` gives its
+numbers as a table, and `_day_chart_card.html` puts both in a dashboard card.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ class Chart:
     def last(self) -> date:
         return self.bars[-1].day
 
+    def figures(self) -> dict:
+        """What a sentence about the chart names: first, last (ISO days), total, peak."""
+        return {"first": self.first.isoformat(), "last": self.last.isoformat(),
+                "total": self.total, "peak": self.peak}
+
 
 def days_to(today: date | None = None, days: int = DAYS) -> tuple[date, date]:
     """The first and the last day of the `days` days (UTC) up to today."""
@@ -66,3 +72,13 @@ def day_chart(counts: Mapping[date, int], first: date, days: int = DAYS) -> Char
         bars.append(Bar(day=day, count=count, x=i * slot, y=HEIGHT - height,
                         width=slot - BAR_GAP, height=height))
     return Chart(bars=bars, peak=peak, total=sum(bar.count for bar in bars))
+
+
+def card(card_id: str, chart: Chart, heading: str, title: str, summary: str,
+         column: str) -> dict:
+    """What templates/portal/_day_chart_card.html shows: `title` and `summary` are sentences
+    that may name %(first)s, %(last)s, %(total)d and %(peak)d (`summary` a plural on
+    "total"); `column` names the count in the table."""
+    figures = chart.figures()
+    return {"id": card_id, "chart": chart, "heading": heading, "title": title % figures,
+            "summary": summary % figures, "column": column}
