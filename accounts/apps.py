@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
         from portal import api
 
         from . import api as endpoints
-        from . import signals  # noqa: F401
+        from . import checklist, dashboard, signals  # noqa: F401 (signals: connected)
 
         api.register(endpoints.router)  # POST /user/auth, GET /me
+        dashboard.add_checks("accounts", checklist.items, order=10)

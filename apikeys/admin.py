@@ -106,6 +106,7 @@ class UserKeyInline(ReadOnlyInline):
     """A user's keys, on the operators' user page."""
 
     model = APIKey
+    fk_name = "user"  # not the key's account
     verbose_name_plural = _("API keys of this user")
     fields = ("lookup_id", "description", "type", "state", "times_used", "last_used_at",
               "locked_ip")

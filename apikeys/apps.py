@@ -6,11 +6,15 @@ class ApikeysConfig(AppConfig):
     verbose_name = "API keys"
 
     def ready(self) -> None:
+        from accounts import dashboard as board
         from portal import api
 
-        from . import auth
+        from . import auth, dashboard
         from .api import keys, regenerate
 
         api.set_authenticator(auth.authenticate)  # keys and tokens, every endpoint
         api.register(keys.router)
         api.register(regenerate.router)
+        board.add_checks("apikeys", dashboard.checks, order=20)
+        board.add_section("api_requests", "portal/_day_chart_card.html", dashboard.requests_section,
+                          order=10)

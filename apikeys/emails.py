@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,7 +12,7 @@ from django.utils.translation import override
 
 from portal import emails
 
-from .models import APIKey
+from .models import APIKey, ExpiryReminder
 
 
 def _send(name: str, key: APIKey, **context) -> None:
@@ -20,6 +23,14 @@ def _send(name: str, key: APIKey, **context) -> None:
                    key_url=reverse("apikeys:detail", args=[key.lookup_id]),
                    list_url=reverse("apikeys:list"))
     emails.send(name, user.email, context, language=user.language)
+
+
+def key_expiry(key: APIKey, stage: int, now: datetime) -> None:
+    """7 days or 1 day before `key` expires, or once it has (apikeys.reminders)."""
+    days = math.ceil((key.expires_at - now) / timedelta(days=1))
+    _send("key-expiry", key, stage=stage, expires_at=key.expires_at, days=days,
+          expired=stage == ExpiryReminder.Stage.EXPIRED,
+          within_a_day=stage == ExpiryReminder.Stage.DAY)
 
 
 def key_created(key: APIKey) -> None:

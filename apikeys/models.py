@@ -65,6 +65,18 @@ class APIKeyQuerySet(models.QuerySet):
     def not_revoked(self) -> APIKeyQuerySet:
         return self.exclude(state=APIKey.State.REVOKED)
 
+    def managed_by(self, user) -> APIKeyQuerySet:
+        """The keys `user` manages: an owner, every key of the account (its sub-users'
+        too); a sub-user, its own."""
+        return self.filter(user=user) if user.is_sub_user else self.filter(account=user)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # As `APIKey.save` does, each key gets its account (bulk inserts skip save()).
+        objs = list(objs)
+        for key in objs:
+            key.set_account()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class KeyRules:
     """A key's life and reach, for the model and for the key check's row (apikeys.keylookup),
@@ -126,6 +138,7 @@ class APIKey(KeyRules, models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys",
         verbose_name=_("owner"),
+        db_index=False,  # apikey_user_list (Meta) starts with it and serves every lookup
     )
     description = models.CharField(_("description"), max_length=200)
     type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.DEFAULT)
@@ -159,17 +172,37 @@ class APIKey(KeyRules, models.Model):
     )
     # The day the owner was last told this dead key was used: at most one e-mail a day.
     dead_use_notified_on = models.DateField(null=True, blank=True, editable=False)
+    # The account the key belongs to: its user's owner, or its user (set on save; a user
+    # never changes account). The owner's list spans its sub-users' keys, and with this
+    # column one index walk serves it in order, however many keys the table holds.
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="+", editable=False, db_index=False)
 
     objects = APIKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="apikey_user_created")]
+        indexes = [
+            # The lists (an account's, a user's), in their order: a page is an index walk,
+            # and counting them reads only the index (state and grace_until are in it).
+            models.Index(fields=["account", "-created_at", "-id", "state", "grace_until"],
+                         name="apikey_account_list"),
+            models.Index(fields=["user", "-created_at", "-id", "state", "grace_until"],
+                         name="apikey_user_list"),
+        ]
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return self.masked
+
+    def set_account(self) -> None:
+        if self.account_id is None:
+            self.account_id = self.user.account_id
+
+    def save(self, *args, **kwargs) -> None:
+        self.set_account()
+        super().save(*args, **kwargs)
 
     @property
     def masked(self) -> str:
@@ -261,3 +294,25 @@ class UsageBatch(models.Model):
 
     def __str__(self) -> str:
         return self.batch_id
+
+
+class ExpiryReminder(models.Model):
+    """The last expiry e-mail sent for a key (apikeys.reminders), so that each goes once:
+    a stage is sent only by the run whose conditional write moves the key up to it."""
+
+    class Stage(models.IntegerChoices):
+        WEEK = 1, _("7 days before")
+        DAY = 2, _("1 day before")
+        EXPIRED = 3, _("expired")
+
+    key = models.OneToOneField(APIKey, on_delete=models.CASCADE, primary_key=True,
+                               related_name="+")
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+
+    def __str__(self) -> str:
+        return f"{self.key_id}: {self.get_stage_display()}"

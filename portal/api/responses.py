@@ -7,6 +7,7 @@ import math
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from ..paging import rows
 from .errors import APIError
 
 PER_PAGE = 25
@@ -23,13 +24,13 @@ def no_content() -> HttpResponse:
 
 
 def paginate(queryset, page: int) -> tuple[list, dict]:
-    """One page of 25 and the list's `page`, `pages` and `total` (a page past the end is
-    empty)."""
+    """One page of 25 of an ordered queryset (its order ending on a unique column) and the
+    list's `page`, `pages` and `total` (a page past the end is empty)."""
     if not 1 <= page <= MAX_PAGE:
         raise APIError("VALIDATION_ERROR", _("page must be a whole number from 1."),
                        fields={"page": [_("Must be between 1 and %(n)d.") % {"n": MAX_PAGE}]})
     total = queryset.count()
     pages = max(1, math.ceil(total / PER_PAGE))
     start = (page - 1) * PER_PAGE
-    items = list(queryset[start : start + PER_PAGE]) if start < total else []
+    items = rows(queryset, start, start + PER_PAGE, total)  # the last page read backwards
     return items, {"page": page, "pages": pages, "total": total}
