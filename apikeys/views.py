@@ -138,6 +138,33 @@ def key_regenerate(request: HttpRequest, key_id: str) -> HttpResponse:
     return _show_once(request, created, regenerated=True)
 
 
+@require_POST
+@manage_keys
+@fresh_proof_required
+def key_disable(request: HttpRequest, key_id: str) -> HttpResponse:
+    return _switch(request, key_id, flows.disable_key, _(
+        "The key %(masked)s is disabled: requests with it are refused until you enable it."))
+
+
+@require_POST
+@manage_keys
+@fresh_proof_required
+def key_enable(request: HttpRequest, key_id: str) -> HttpResponse:
+    return _switch(request, key_id, flows.enable_key, _(
+        "The key %(masked)s is enabled again: it works as before."))
+
+
+def _switch(request: HttpRequest, key_id: str, switch, done: str) -> HttpResponse:
+    key = _own_key(request, key_id)
+    try:
+        switch(request, key)
+    except flows.KeyNotActive as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done % {"masked": key.masked})
+    return redirect("apikeys:detail", key.lookup_id)
+
+
 @manage_keys
 @fresh_proof_required
 def key_delete(request: HttpRequest, key_id: str) -> HttpResponse:
