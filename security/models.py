@@ -72,6 +72,7 @@ DETAIL_LABELS = {
     "phone": _("phone"),
     "reason": _("reason"),
     "scope": _("scope"),
+    "senders": _("sender names"),
     "session": _("session"),
     "signing": _("signing"),
     "stage": _("stage"),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import SMSDevice
 from apikeys import flows
 from apikeys.keycheck import check_key
 from apikeys.models import APIKey
-from tests.conftest import key_factory, signed_in_client
+from tests.conftest import key_factory
 
 OFFICE = "203.0.113.7"
 ELSEWHERE = "198.51.100.9"
@@ -21,11 +20,3 @@ def make_key(alice):
 
 def check(created: flows.Created, ip: str = OFFICE, **kwargs):
     return check_key(created.full_key, ip=ip, **kwargs)
-
-
-@pytest.fixture
-def operator_client(client, make_user):
-    """A staff superuser (with its second factor, as the admin requires), signed in."""
-    root = make_user("root", is_staff=True, is_superuser=True)
-    SMSDevice.objects.create(user=root, name="SMS", phone="+40712345670", confirmed=True)
-    return signed_in_client(client, root)
