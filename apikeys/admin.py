@@ -9,6 +9,8 @@ through the owner's flows too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
@@ -112,7 +114,7 @@ class APIKeyAdmin(admin.ModelAdmin):
     def enable_keys(self, request, queryset):
         self._switch(request, queryset, flows.enable_key, _("%(n)d key(s) enabled."))
 
-    def _switch(self, request, queryset, switch, done: str) -> None:
+    def _switch(self, request, queryset, switch: Callable[..., bool], done: str) -> None:
         changed = skipped = 0
         for key in queryset.select_related("user"):
             try:

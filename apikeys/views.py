@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -154,7 +156,8 @@ def key_enable(request: HttpRequest, key_id: str) -> HttpResponse:
         "The key %(masked)s is enabled again: it works as before."))
 
 
-def _switch(request: HttpRequest, key_id: str, switch, done: str) -> HttpResponse:
+def _switch(request: HttpRequest, key_id: str, switch: Callable[..., bool],
+            done: str) -> HttpResponse:
     key = _own_key(request, key_id)
     try:
         switch(request, key)

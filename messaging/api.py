@@ -26,8 +26,6 @@ from .schemas import MessageListOut, SendersOut, SendIn, SendOut, StatsOut
 
 router = Router(tags=["sms"])
 _PERIOD = re.compile(r"^([1-9][0-9]?)d$")
-
-
 MODE_DOC = ("live or test. A key sees the messages of its own mode only (another: 403); a "
             "token sees live ones unless it asks for test ones.")
 

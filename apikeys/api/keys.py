@@ -7,6 +7,7 @@ through `apikeys.flows`, which records the event and e-mails the owner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
 
 from django.core.exceptions import ValidationError
@@ -137,7 +138,7 @@ def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
     return _created(created, 200)
 
 
-def _switched(request, key_id: str, switch) -> dict:
+def _switched(request, key_id: str, switch: Callable[..., bool]):
     key = _key(request, key_id)
     try:
         switch(request, key)

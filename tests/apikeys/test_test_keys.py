@@ -124,3 +124,12 @@ def test_prefixes_that_overlap_stop_the_start():
     result = _manage("check", DEBUG="1", API_KEY_PREFIX="sk_", API_KEY_TEST_PREFIX="sk_test_")
     assert result.returncode != 0
     assert "neither may begin the other" in result.stderr
+
+
+def test_operators_find_a_test_key_by_its_start_and_filter_by_mode(operator_client, make_key):
+    test, live = make_key(mode="test"), make_key()
+    html = operator_client.get("/admin/apikeys/apikey/",
+                               {"q": f"sk_test_{test.key.lookup_id[:5]}"}).content.decode()
+    assert test.key.masked in html and live.key.masked not in html
+    html = operator_client.get("/admin/apikeys/apikey/", {"mode__exact": "live"}).content.decode()
+    assert live.key.masked in html and test.key.masked not in html
