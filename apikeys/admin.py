@@ -1,11 +1,15 @@
-"""Operators' view of API keys: find a key, see its use, revoke it, set its rate limit.
+"""Operators' view of API keys: find a key, see its use, revoke, disable or enable it, set
+its rate limit.
 
 Keys are not added or deleted here: a key's secret is shown only to its owner, and a row
 kept after revocation is what recognises a dead key used again. Revoking goes through the
-same flow as the owner's "Delete" (event and e-mail included).
+same flow as the owner's "Delete" (event and e-mail included); disabling and enabling
+through the owner's flows too.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -48,19 +52,19 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 @admin.register(APIKey)
 class APIKeyAdmin(admin.ModelAdmin):
-    list_display = ("masked_key", "user", "description", "type", "state_shown", "last_used_at",
-                    "times_used", "locked_ip", "created_at")
+    list_display = ("masked_key", "user", "description", "type", "mode", "state_shown",
+                    "last_used_at", "times_used", "locked_ip", "created_at")
     list_select_related = ("user",)
-    list_filter = ("type", "state", ExpiryFilter, "signing", "created_at")
+    list_filter = ("type", "state", "mode", ExpiryFilter, "signing", "created_at")
     search_fields = ("user__username", "user__email", "lookup_id", "description")
     search_help_text = _("Username, e-mail, description, or the start of the key as shown in "
-                         "lists (e.g. sk_live_AbCd).")
+                         "lists (e.g. sk_live_AbCd or sk_test_AbCd).")
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
     inlines = [KeyWhitelistInline]
-    actions = ["revoke_keys"]
-    fields = ("user", "masked_key", "lookup_id", "description", "type", "scopes", "signing",
-              "state_shown", "created_at", "expires_at", "revoked_at", "grace_until",
+    actions = ["revoke_keys", "disable_keys", "enable_keys"]
+    fields = ("user", "masked_key", "lookup_id", "description", "type", "mode", "scopes",
+              "signing", "state_shown", "created_at", "expires_at", "revoked_at", "grace_until",
               "replaced_by", "last_used_at", "times_used", "last_ip", "locked_ip",
               "rate_limit_per_minute")
     # Only the rate limit is the operators' to change; everything else is the owner's.
@@ -83,8 +87,9 @@ class APIKeyAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        prefix = settings.API_KEY_PREFIX
-        if term.startswith(prefix):  # "sk_live_AbCd" or the masked "sk_live_AbCd...wxyz"
+        prefix = next((p for p in (settings.API_KEY_PREFIX, settings.API_KEY_TEST_PREFIX)
+                       if term.startswith(p)), None)
+        if prefix:  # "sk_live_AbCd" or the masked "sk_live_AbCd...wxyz"
             start, _dots, last4 = term[len(prefix):].partition("...")
             # Only the public id part counts (a whole key pasted in is found by its id).
             start = start[: keyformat.LOOKUP_LENGTH]
@@ -101,6 +106,26 @@ class APIKeyAdmin(admin.ModelAdmin):
             revoked += flows.revoke_key(request, key)
         messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
 
+    @admin.action(description=_("Disable the selected keys (refused until enabled)"))
+    def disable_keys(self, request, queryset):
+        self._switch(request, queryset, flows.disable_key, _("%(n)d key(s) disabled."))
+
+    @admin.action(description=_("Enable the selected keys"))
+    def enable_keys(self, request, queryset):
+        self._switch(request, queryset, flows.enable_key, _("%(n)d key(s) enabled."))
+
+    def _switch(self, request, queryset, switch: Callable[..., bool], done: str) -> None:
+        changed = skipped = 0
+        for key in queryset.select_related("user"):
+            try:
+                changed += switch(request, key)
+            except flows.KeyNotActive:
+                skipped += 1
+        messages.success(request, done % {"n": changed})
+        if skipped:
+            messages.warning(request, _("%(n)d key(s) skipped: revoked, replaced or expired.")
+                             % {"n": skipped})
+
 
 class UserKeyInline(ReadOnlyInline):
     """A user's keys, on the operators' user page."""
@@ -108,8 +133,8 @@ class UserKeyInline(ReadOnlyInline):
     model = APIKey
     fk_name = "user"  # not the key's account
     verbose_name_plural = _("API keys of this user")
-    fields = ("lookup_id", "description", "type", "state", "times_used", "last_used_at",
-              "locked_ip")
+    fields = ("lookup_id", "description", "type", "mode", "state", "times_used",
+              "last_used_at", "locked_ip")
 
 
 # The user admin is the accounts app's; keys add their inline and "revoke all keys" to it,

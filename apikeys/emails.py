@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from portal import emails
 
@@ -33,18 +33,22 @@ def key_expiry(key: APIKey, stage: int, now: datetime) -> None:
           within_a_day=stage == ExpiryReminder.Stage.DAY)
 
 
-def key_created(key: APIKey) -> None:
+def _key_change(key: APIKey, sentence) -> None:
+    """A "key-change" e-mail saying `sentence` (lazy, with %(masked)s and %(description)s),
+    in the owner's language."""
     with override(key.user.language):
-        what = _("A new API key was generated: %(masked)s (“%(description)s”).")
-        what = what % {"masked": key.masked, "description": key.description}
+        what = str(sentence) % {"masked": key.masked, "description": key.description}
     _send("key-change", key, what=what)
+
+
+def key_created(key: APIKey) -> None:
+    _key_change(key, gettext_lazy("A new API key was generated: %(masked)s "
+                                  "(“%(description)s”)."))
 
 
 def key_deleted(key: APIKey) -> None:
-    with override(key.user.language):
-        what = _("The API key %(masked)s (“%(description)s”) was deleted. It no longer works.")
-        what = what % {"masked": key.masked, "description": key.description}
-    _send("key-change", key, what=what)
+    _key_change(key, gettext_lazy("The API key %(masked)s (“%(description)s”) was deleted. It "
+                                  "no longer works."))
 
 
 def key_regenerated(old: APIKey, new: APIKey) -> None:
@@ -59,6 +63,16 @@ def key_regenerated(old: APIKey, new: APIKey) -> None:
                      "The old key no longer works.") % {
                 "old": old.masked, "new": new.masked, "description": old.description}
     _send("key-change", new, what=what)
+
+
+def key_disabled(key: APIKey) -> None:
+    _key_change(key, gettext_lazy("The API key %(masked)s (“%(description)s”) was disabled: "
+                                  "requests with it are refused until it is enabled again."))
+
+
+def key_enabled(key: APIKey) -> None:
+    _key_change(key, gettext_lazy("The API key %(masked)s (“%(description)s”) was enabled "
+                                  "again: it works as before."))
 
 
 def whitelist_changed(key: APIKey, added: str | None = None, removed: str | None = None) -> None:

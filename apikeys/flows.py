@@ -36,33 +36,47 @@ class Created:
 
 
 class KeyNotActive(Exception):
-    """The key is revoked, replaced or expired, so it cannot be regenerated."""
+    """The key is disabled, revoked, replaced or expired, so it cannot be regenerated; or,
+    with `switching`, it is revoked, replaced or expired, so it cannot be turned on or off.
+    `message` says which."""
 
-    def __init__(self, state: str | None = None):
-        messages = {
-            APIKey.State.REVOKED: _("This key was deleted, so it cannot be regenerated. "
-                                    "Generate a new key instead."),
-            APIKey.State.REPLACED: _("This key was already replaced by a new one, so it "
-                                     "cannot be regenerated. Regenerate the new key instead."),
-            "expired": _("This key has expired, so it cannot be regenerated. Generate a new "
-                         "key instead."),
-        }
+    def __init__(self, state: str | None = None, *, switching: bool = False):
+        if switching:
+            messages = {
+                APIKey.State.REVOKED: _("This key was deleted, so it cannot be turned on or "
+                                        "off."),
+                APIKey.State.REPLACED: _("This key was replaced by a new one, so it cannot be "
+                                         "turned on or off."),
+                "expired": _("This key has expired, so it cannot be turned on or off. Generate "
+                             "a new key instead."),
+            }
+        else:
+            messages = {
+                APIKey.State.REVOKED: _("This key was deleted, so it cannot be regenerated. "
+                                        "Generate a new key instead."),
+                APIKey.State.REPLACED: _("This key was already replaced by a new one, so it "
+                                         "cannot be regenerated. Regenerate the new key "
+                                         "instead."),
+                APIKey.State.DISABLED: _("This key is disabled, so it cannot be regenerated. "
+                                         "Enable it first."),
+                "expired": _("This key has expired, so it cannot be regenerated. Generate a "
+                             "new key instead."),
+            }
         super().__init__(messages.get(state) or _(
-            "This key no longer works, so it cannot be regenerated. Generate a new key "
-            "instead."))
+            "This key no longer works, so it cannot be changed. Generate a new key instead."))
         self.state = state
         self.message = str(self.args[0])
 
 
-def _new_row(user, **fields) -> tuple[APIKey, str]:
+def _new_row(user, mode: str, **fields) -> tuple[APIKey, str]:
     """Insert a key with a fresh lookup id; retried on the (astronomically rare) clash."""
     for attempt in range(5):
-        new = keyformat.generate()
+        new = keyformat.generate(mode=mode)
         try:
             with transaction.atomic():
                 key = APIKey.objects.create(
                     user=user, prefix=new.prefix, lookup_id=new.lookup_id,
-                    secret_hash=new.secret_hash, last4=new.last4, **fields,
+                    secret_hash=new.secret_hash, last4=new.last4, mode=mode, **fields,
                 )
             return key, new.full
         except IntegrityError:
@@ -88,26 +102,26 @@ def _copy_whitelist(source: APIKey, target: APIKey) -> None:
 def create_key(request: HttpRequest | None, user, *, description: str,
                type: str = APIKey.Type.DEFAULT, scopes: list[str] | None = None,
                expires_at: datetime | None = None, signing: bool | None = None,
-               issuer: APIKey | None = None) -> Created:
+               mode: str | None = None, issuer: APIKey | None = None) -> Created:
     """Generate a key for `user` (inputs already validated by `forms.CreateKeyForm`).
 
     `issuer` is the key that asks for it (the API's `request.auth.key`), None when a person
     does. The new key never exceeds its issuer (`issuance.terms`): anything beyond it raises
-    `issuance.BeyondIssuer` and creates nothing. None for scopes, expiry or signing: not
-    asked, the issuer's own.
+    `issuance.BeyondIssuer` and creates nothing. None for scopes, expiry, signing or mode:
+    not asked, the issuer's own (a person's: all, never, off, live).
     """
     terms = issuance.terms(user, issuer, type=type, scopes=scopes, expires_at=expires_at,
-                           signing=signing)
+                           signing=signing, mode=mode)
     signing_fields, secret = _signing_fields(terms.signing)
     with transaction.atomic():
-        key, full = _new_row(user, description=description, type=terms.type,
+        key, full = _new_row(user, terms.mode, description=description, type=terms.type,
                              scopes=terms.scopes, expires_at=terms.expires_at,
                              locked_ip=terms.locked_ip, **signing_fields)
         if terms.whitelist_of is not None:
             _copy_whitelist(terms.whitelist_of, key)
     by_key = {"by_key": issuer.lookup_id} if issuer is not None else {}
     record(request, EventType.KEY_CREATED, user=user, key_id=key.lookup_id,
-           key_type=key.type, signing=key.signing, **by_key)
+           key_type=key.type, signing=key.signing, mode=key.mode, **by_key)
     emails.key_created(key)
     return Created(key=key, full_key=full, signing_secret=secret)
 
@@ -131,7 +145,7 @@ def regenerate_key(request: HttpRequest | None, key: APIKey, grace_seconds: int 
         issuance.check_reissue(issuer, old)
         signing_fields, secret = _signing_fields(old.signing)
         new, full = _new_row(
-            old.user, description=old.description, type=old.type, scopes=old.scopes,
+            old.user, old.mode, description=old.description, type=old.type, scopes=old.scopes,
             expires_at=old.expires_at, rate_limit_per_minute=old.rate_limit_per_minute,
             locked_ip=old.locked_ip, **signing_fields,
         )
@@ -161,6 +175,39 @@ def revoke_key(request: HttpRequest | None, key: APIKey) -> bool:
     key.state, key.revoked_at, key.grace_until = APIKey.State.REVOKED, now, None
     record(request, EventType.KEY_DELETED, user=key.user, key_id=key.lookup_id)
     emails.key_deleted(key)
+    return True
+
+
+def disable_key(request: HttpRequest | None, key: APIKey) -> bool:
+    """Turn `key` off: the key check refuses it (KEY_DISABLED) until `enable_key`. Its secret,
+    counters and whitelist stay. False when it already was off; KeyNotActive when it is
+    revoked, replaced or expired."""
+    return _switch(request, key, APIKey.State.DISABLED)
+
+
+def enable_key(request: HttpRequest | None, key: APIKey) -> bool:
+    """Turn `key` on again: it works as before it was disabled. False when it already was on;
+    KeyNotActive when it is revoked, replaced or expired."""
+    return _switch(request, key, APIKey.State.ACTIVE)
+
+
+def _switch(request: HttpRequest | None, key: APIKey, to: str) -> bool:
+    with transaction.atomic():
+        # Locked, so that a regeneration or a revocation at the same moment is not undone.
+        row = APIKey.objects.select_for_update().select_related("user").get(pk=key.pk)
+        if not row.is_alive():
+            raise KeyNotActive(row.effective_state(), switching=True)
+        changed = row.state != to
+        if changed:
+            row.state = to
+            row.save(update_fields=["state"])
+    key.state = row.state
+    if not changed:
+        return False
+    disabled = to == APIKey.State.DISABLED
+    record(request, EventType.KEY_DISABLED if disabled else EventType.KEY_ENABLED,
+           user=row.user, key_id=row.lookup_id)
+    (emails.key_disabled if disabled else emails.key_enabled)(row)
     return True
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.ipnets import parse_network
 
-from . import addresses, issuance
+from . import addresses, issuance, keyformat
 from .models import MAX_GRACE_SECONDS, SCOPE_LABELS, SCOPES, APIKey, KeyWhitelistEntry
 
 TYPE_HELP = {
@@ -29,6 +29,11 @@ TYPE_HELP = {
                             "set by us)."),
     APIKey.Type.CLOUD: _("Can be used on cloud hosting environments: any IP. “Locked On IP” "
                          "only records the first IP, for information."),
+}
+MODE_HELP = {
+    APIKey.Mode.LIVE: _("Sends real SMS."),
+    APIKey.Mode.TEST: _("For trying an integration out: passes every check like a live key, "
+                        "but nothing it sends reaches a phone, and its messages are kept apart."),
 }
 GRACE_CHOICES = [
     (0, _("Now: the old key stops working at once")),
@@ -151,6 +156,9 @@ class CreateKeyForm(forms.Form):
         help_text=_("You get a signing secret, shown once. Each request must then carry "
                     "X-Timestamp and X-Signature."),
     )
+    # Not asked (the API's JSON leaves it out): the issuer's own mode (`issuance.terms`).
+    mode = forms.ChoiceField(label=_("Mode"), choices=APIKey.Mode.choices, required=False,
+                             initial=APIKey.Mode.LIVE, widget=forms.RadioSelect)
 
     def __init__(self, user, *args, issuer: APIKey | None = None, **kwargs):
         """`user` gets the key; `issuer` is the key that asks for it (None: a person)."""
@@ -169,6 +177,15 @@ class CreateKeyForm(forms.Form):
         """The type radio buttons with their help texts, for the page."""
         return [{"widget": widget, "help": TYPE_HELP[widget.data["value"]]}
                 for widget in self["type"].subwidgets]
+
+    def mode_options(self) -> list[dict]:
+        """The mode radio buttons with their help texts, for the page."""
+        return [{"widget": widget, "help": MODE_HELP[widget.data["value"]],
+                 "prefix": keyformat.prefix(widget.data["value"])}
+                for widget in self["mode"].subwidgets]
+
+    def clean_mode(self) -> str | None:
+        return self.cleaned_data["mode"] or None
 
     def clean_description(self) -> str:
         return " ".join(self.cleaned_data["description"].split())
@@ -189,7 +206,7 @@ class CreateKeyForm(forms.Form):
             try:
                 issuance.terms(self.user, self.issuer, type=cleaned["type"],
                                scopes=cleaned["scopes"], expires_at=cleaned["expires_at"],
-                               signing=cleaned["signing"])
+                               signing=cleaned["signing"], mode=cleaned["mode"])
             except issuance.BeyondIssuer as refused:
                 self.add_error(refused.field, ValidationError(refused.message,
                                                               code=BEYOND_ISSUER))
@@ -241,7 +258,7 @@ class WhitelistEntryForm(forms.Form):
                                     "CRM keys while no Zoho ranges are set): Cloud keys work "
                                     "from any IP, Zoho CRM keys from Zoho's ranges."),
                                   code="wrong_type")
-        if not self.key.is_active():
+        if not self.key.is_alive():  # a disabled key's whitelist may change
             raise ValidationError(_("This key no longer works, so its whitelist cannot change."),
                                   code="inactive")
         if self.key.whitelist.count() >= MAX_WHITELIST_ENTRIES:

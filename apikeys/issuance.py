@@ -40,13 +40,14 @@ class Terms:
     scopes: list[str]
     expires_at: datetime | None
     signing: bool
+    mode: str = APIKey.Mode.LIVE
     locked_ip: str | None = None
     whitelist_of: APIKey | None = None  # the key whose whitelist the new key gets a copy of
 
 
 class BeyondIssuer(PermissionError):
     """Asked for more than the issuer holds. `field` names what was asked (scopes, type,
-    signing, expires_at; None for the issuing key itself); `message` says what to do."""
+    signing, expires_at, mode; None for the issuing key itself); `message` says what to do."""
 
     def __init__(self, field: str | None, message: str):
         super().__init__(message)
@@ -56,15 +57,17 @@ class BeyondIssuer(PermissionError):
 
 def terms(user, issuer: APIKey | None, *, type: str = APIKey.Type.DEFAULT,
           scopes: list[str] | None = None, expires_at: datetime | None = None,
-          signing: bool | None = None) -> Terms:
+          signing: bool | None = None, mode: str | None = None) -> Terms:
     """The terms of a key `user` gets when `issuer` (a key; None: the person) asks for it.
 
     None means "not asked": scopes then are the issuer's own (a person's: all its
-    permissions allow), the expiry the issuing key's, signing the issuing key's. Raises
+    permissions allow), the expiry, signing and mode the issuing key's (a person's: never,
+    off, live). Raises
     BeyondIssuer for anything beyond the issuer, ValueError for an unknown scope or type
     (the form refuses those first).
     """
     key_type = APIKey.Type(type)
+    key_mode = APIKey.Mode(mode or (issuer.mode if issuer is not None else APIKey.Mode.LIVE))
     if set(scopes or ()) - set(SCOPES):
         raise ValueError("unknown scope")
     if issuer is not None and issuer.user_id != user.pk:
@@ -75,9 +78,9 @@ def terms(user, issuer: APIKey | None, *, type: str = APIKey.Type.DEFAULT,
     wanted = held if scopes is None else [s for s in SCOPES if s in scopes]
     _check_scopes(wanted, held, issuer)
     if issuer is None:
-        return Terms(key_type, wanted, expires_at, bool(signing))
+        return Terms(key_type, wanted, expires_at, bool(signing), key_mode)
 
-    if issuer.dead_reason() is not None:
+    if issuer.stop_reason() is not None:
         raise BeyondIssuer(None, _("This key no longer works, so it cannot create keys."))
     if key_type not in CREATES[issuer.type]:
         allowed = ", ".join(str(APIKey.Type(t).label) for t in CREATES[issuer.type])
@@ -89,7 +92,12 @@ def terms(user, issuer: APIKey | None, *, type: str = APIKey.Type.DEFAULT,
         # lock the new key to, and two keys locking apart would be used from two places.
         raise BeyondIssuer(None, _("This Default key is not locked to an IP address yet, so "
                                    "it cannot create keys."))
-    # Test mode, when it comes, is one more check here: the issuer's mode only.
+    if key_mode != issuer.mode:
+        # A test key in a test setup must not mint keys whose messages reach real phones.
+        raise BeyondIssuer("mode", _("A test key creates only test keys.")
+                           if issuer.mode == APIKey.Mode.TEST
+                           else _("A live key creates only live keys: create test keys on the "
+                                  "portal, with a token, or with a test key."))
     if issuer.signing and signing is False:
         raise BeyondIssuer("signing", _(
             "This key signs its requests, so the keys it creates must sign theirs too: send "
@@ -103,7 +111,7 @@ def terms(user, issuer: APIKey | None, *, type: str = APIKey.Type.DEFAULT,
                 "%(expires)s or sooner.") % {"expires": iso(issuer.expires_at)})
     default = issuer.type == APIKey.Type.DEFAULT
     return Terms(key_type, wanted, expires_at,
-                 issuer.signing if signing is None else signing,
+                 issuer.signing if signing is None else signing, key_mode,
                  locked_ip=issuer.locked_ip if default else None,
                  whitelist_of=issuer if default else None)
 
@@ -132,7 +140,7 @@ def check_reissue(issuer: APIKey | None, key: APIKey) -> None:
         raise BeyondIssuer("expires_at", _(
             "A key cannot regenerate a key that outlives it: this one never expires."))
     made = terms(key.user, issuer, type=key.type, scopes=key.effective_scopes(),
-                 expires_at=key.expires_at, signing=key.signing)
+                 expires_at=key.expires_at, signing=key.signing, mode=key.mode)
     if made.whitelist_of is not None:
         # A Default issuer: the key must be held to no address beyond the issuer's own.
         if key.locked_ip != made.locked_ip or not _whitelist(key) <= _whitelist(issuer):

@@ -2,8 +2,9 @@
 
 1. format and checksum (no database read for a malformed key);
 2. one indexed lookup by lookup id (`keylookup.find`, one query on Django's connection),
-   constant-time comparison of the hash; a revoked, replaced (past its grace) or expired key
-   is refused, and its owner told (once a day);
+   constant-time comparison of the hash, the prefix's mode against the key's; a revoked,
+   replaced (past its grace) or expired key is refused, and its owner told (once a day);
+   then a disabled one (`KeyRules.stop_reason`: the dead states win over disabled);
 3. the HMAC signature, for keys with signing on;
 4. the IP: the account's API whitelist, then the key's own rules by type;
 5. the scope;
@@ -48,6 +49,7 @@ class Code(StrEnum):
     INVALID_API_KEY = "INVALID_API_KEY"
     KEY_REVOKED = "KEY_REVOKED"
     KEY_EXPIRED = "KEY_EXPIRED"
+    KEY_DISABLED = "KEY_DISABLED"
     SIGNATURE_REQUIRED = "SIGNATURE_REQUIRED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     IP_NOT_ALLOWED = "IP_NOT_ALLOWED"
@@ -107,7 +109,10 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
     # 2. One indexed read; the hash is computed whether or not the id exists.
     presented = parsed.secret_hash
     key = keylookup.find(parsed.lookup_id)
-    if key is None or not hmac.compare_digest(key.secret_hash, presented):
+    # A live key's id and secret under the test prefix (or the other way) is no key: the
+    # prefix must say what the key does with what it sends.
+    if (key is None or not hmac.compare_digest(key.secret_hash, presented)
+            or key.mode != parsed.mode):
         return _refuse(Code.INVALID_API_KEY, _("The API key is not valid: no such key."))
     if username is not None and username != key.username:
         return _refuse(Code.INVALID_API_KEY, _("The API key is not valid: smsUser is not the "
@@ -115,13 +120,16 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
     if not key.user_active:
         return _refuse(Code.INVALID_API_KEY, _("The API key's account is disabled."))
     client = _normal_ip(ip)
-    dead = key.dead_reason()
-    if dead is not None:
-        notice_dead_use(key, client or "", dead, request)
-        if dead == "expired":
+    stopped = key.stop_reason()
+    if stopped is not None:
+        if stopped == "disabled":  # its owner's choice: no one to tell
+            return _refuse(Code.KEY_DISABLED, _("This API key is disabled. Its owner can "
+                                                "enable it again on the API Keys page."), key)
+        notice_dead_use(key, client or "", stopped, request)
+        if stopped == "expired":
             return _refuse(Code.KEY_EXPIRED, _("This API key has expired. Use a current key."),
                            key)
-        if dead == "replaced":
+        if stopped == "replaced":
             return _refuse(Code.KEY_REVOKED, _("This API key was replaced by a new key and no "
                                                "longer works."), key)
         return _refuse(Code.KEY_REVOKED, _("This API key was deleted and no longer works."), key)

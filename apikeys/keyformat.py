@@ -1,12 +1,17 @@
-"""The one module that knows what an API key looks like.
+r"""The one module that knows what an API key looks like.
 
 A key is `PREFIX + LOOKUP + SECRET + CHECK`:
 
-- PREFIX: `settings.API_KEY_PREFIX` ("sk_live_"), so secret scanners can match it;
+- PREFIX: `settings.API_KEY_PREFIX` ("sk_live_"), or `settings.API_KEY_TEST_PREFIX`
+  ("sk_test_") for a test key, so secret scanners can match it; the prefix says the key's
+  mode, and the key check holds it to the mode stored with the key;
 - LOOKUP: 12 base62 characters, the key's public id (`APIKey.lookup_id`, the API's "id");
 - SECRET: 43 base62 characters from `secrets` (62**43 > 2**256: 256 bits of entropy);
 - CHECK: CRC32 of everything before it, in 6 base62 characters, so that a mistyped or
   truncated key is refused without a database read (GitHub's token format does the same).
+
+Secret scanners match both prefixes with `scanner_pattern()`; with the default prefixes:
+`\b(?:sk_live_|sk_test_)[0-9A-Za-z]{61}\b` (the README lists it).
 
 Only the SHA-256 of the secret part is stored. Keys are random, so a fast hash is enough:
 checking a key costs one indexed read and one hash, never a password hasher.
@@ -52,6 +57,7 @@ class Parsed:
     prefix: str
     lookup_id: str
     secret: str
+    mode: str  # "live" or "test", as the prefix says
 
     @property
     def secret_hash(self) -> str:
@@ -61,8 +67,17 @@ class Parsed:
         return f"Parsed(lookup_id={self.lookup_id!r})"
 
 
-def prefix() -> str:
-    return settings.API_KEY_PREFIX
+LIVE, TEST = "live", "test"  # APIKey.Mode's values (this module reads no model)
+
+
+def prefix(mode: str = LIVE) -> str:
+    return settings.API_KEY_TEST_PREFIX if mode == TEST else settings.API_KEY_PREFIX
+
+
+def scanner_pattern() -> str:
+    """A regular expression that finds keys of both modes in text (for secret scanners)."""
+    prefixes = "|".join(re.escape(p) for p in (prefix(LIVE), prefix(TEST)))
+    return rf"\b(?:{prefixes})[0-9A-Za-z]{{{BODY_LENGTH}}}\b"
 
 
 def _random(length: int) -> str:
@@ -91,9 +106,10 @@ def new_lookup_id() -> str:
     return _random(LOOKUP_LENGTH)
 
 
-def generate(lookup_id: str | None = None) -> NewKey:
-    """Make a new key. `lookup_id` is only for retrying after a (vanishingly rare) clash."""
-    pfx = prefix()
+def generate(lookup_id: str | None = None, mode: str = LIVE) -> NewKey:
+    """Make a new key of `mode`. `lookup_id` is only for retrying after a (vanishingly rare)
+    clash."""
+    pfx = prefix(mode)
     lookup = lookup_id or new_lookup_id()
     secret = _random(SECRET_LENGTH)
     head = pfx + lookup + secret
@@ -105,13 +121,18 @@ def generate(lookup_id: str | None = None) -> NewKey:
 def parse(raw: object) -> Parsed | None:
     """Take a presented key apart, or None when it is malformed. Never touches the database.
 
-    Refused: anything but a string of exactly the right length, with the configured prefix,
-    base62 characters only, and a checksum that matches.
+    Refused: anything but a string of exactly the right length, with one of the configured
+    prefixes, base62 characters only, and a checksum that matches.
     """
-    pfx = prefix()
-    if not isinstance(raw, str) or len(raw) != len(pfx) + BODY_LENGTH:
+    if not isinstance(raw, str):
         return None
+    mode = LIVE
+    pfx = settings.API_KEY_PREFIX
     if not raw.startswith(pfx):
+        mode, pfx = TEST, settings.API_KEY_TEST_PREFIX
+        if not raw.startswith(pfx):
+            return None
+    if len(raw) != len(pfx) + BODY_LENGTH:
         return None
     body = raw[len(pfx) :]
     if _BODY.fullmatch(body) is None:
@@ -121,7 +142,7 @@ def parse(raw: object) -> Parsed | None:
     if checksum(head) != check:
         return None
     return Parsed(prefix=pfx, lookup_id=body[:LOOKUP_LENGTH],
-                  secret=body[LOOKUP_LENGTH : LOOKUP_LENGTH + SECRET_LENGTH])
+                  secret=body[LOOKUP_LENGTH : LOOKUP_LENGTH + SECRET_LENGTH], mode=mode)
 
 
 def mask(prefix: str, lookup_id: str, last4: str) -> str:

@@ -27,7 +27,7 @@ from .models import APIKey, KeyRules
 
 _KEY_FIELDS = ("id", "user_id", "lookup_id", "secret_hash", "state", "grace_until",
                "expires_at", "signing", "signing_secret_encrypted", "type", "locked_ip",
-               "scopes", "rate_limit_per_minute")
+               "scopes", "rate_limit_per_minute", "mode")
 _USER_FIELDS = ("username", "email", "is_active", "owner_id", "permissions")
 
 
@@ -48,6 +48,7 @@ class KeyRow(KeyRules):
     locked_ip: str | None
     scopes: tuple[str, ...]
     rate_limit_per_minute: int | None
+    mode: str  # "live" or "test" (APIKey.Mode)
     username: str
     email: str
     user_active: bool

@@ -58,7 +58,8 @@ class APIKeyQuerySet(models.QuerySet):
         return self.exclude(state=APIKey.State.REVOKED).exclude(_dead_replacement(now))
 
     def active(self, now: datetime | None = None) -> APIKeyQuerySet:
-        """Keys that `APIKey.is_active` says yes to: neither revoked, replaced nor expired."""
+        """Keys that `APIKey.is_active` says yes to: neither disabled, revoked, replaced nor
+        expired."""
         now = now or timezone.now()
         return self.filter(state=APIKey.State.ACTIVE).exclude(expires_at__lte=now)
 
@@ -89,9 +90,9 @@ class KeyRules:
         raise NotImplementedError
 
     def dead_reason(self, now: datetime | None = None) -> str | None:
-        """Why the key no longer accepts requests: "revoked", "replaced" (past its grace
-        period) or "expired"; None while it works. THE "is this key alive" rule: the key
-        check, the states shown and the queries above all follow it."""
+        """Why the key no longer accepts requests for good: "revoked", "replaced" (past its
+        grace period) or "expired"; None while it lives. THE "is this key alive" rule: the
+        key check, the states shown and the queries above all follow it."""
         now = now or timezone.now()
         if self.state == APIKey.State.REVOKED:
             return "revoked"
@@ -100,6 +101,13 @@ class KeyRules:
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return None
+
+    def stop_reason(self, now: datetime | None = None) -> str | None:
+        """Why the key check refuses the key: `dead_reason` first (revoked, replaced and
+        expired win over disabled, API.md), then "disabled" (its owner turned it off, and may
+        turn it on again); None while it works."""
+        return self.dead_reason(now) or (
+            "disabled" if self.state == APIKey.State.DISABLED else None)
 
     def in_grace(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
@@ -134,6 +142,14 @@ class APIKey(KeyRules, models.Model):
         ACTIVE = "active", _("Active")
         REVOKED = "revoked", _("Revoked")
         REPLACED = "replaced", _("Replaced")
+        # Turned off by its owner: refused (KEY_DISABLED) until turned on again; its secret,
+        # counters and whitelist stay as they were.
+        DISABLED = "disabled", _("Disabled")
+
+    class Mode(models.TextChoices):
+        LIVE = "live", _("Live")
+        # Passes every check like a live key, but what it sends never reaches a provider.
+        TEST = "test", _("Test")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys",
@@ -161,6 +177,7 @@ class APIKey(KeyRules, models.Model):
 
     state = models.CharField(_("state"), max_length=16, choices=State.choices,
                              default=State.ACTIVE)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.LIVE)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     # A replaced key keeps working until then (None or past: dead).
     grace_until = models.DateTimeField(_("valid until"), null=True, blank=True)
@@ -212,14 +229,19 @@ class APIKey(KeyRules, models.Model):
         return self.user.allowed_scopes()
 
     def effective_state(self, now: datetime | None = None) -> str:
-        """One of active, revoked, replaced (even within its grace period) or expired."""
-        if self.state != self.State.ACTIVE:
+        """One of active, disabled, revoked, replaced (even within its grace period) or
+        expired (which wins over disabled)."""
+        if self.state in (self.State.REVOKED, self.State.REPLACED):
             return self.state
-        return self.dead_reason(now) or self.State.ACTIVE
+        return self.stop_reason(now) or self.State.ACTIVE
 
     def is_active(self, now: datetime | None = None) -> bool:
-        """Neither revoked, replaced nor expired: it may still be changed or regenerated."""
+        """Neither disabled, revoked, replaced nor expired: it may be regenerated."""
         return self.effective_state(now) == self.State.ACTIVE
+
+    def is_alive(self, now: datetime | None = None) -> bool:
+        """Active or disabled: its owner may still change it (whitelist, on and off)."""
+        return self.effective_state(now) in (self.State.ACTIVE, self.State.DISABLED)
 
     def to_api_dict(self, now: datetime | None = None) -> dict:
         """The "key object" of API.md. Never a secret. Prefetch "whitelist" for lists."""
@@ -231,6 +253,7 @@ class APIKey(KeyRules, models.Model):
             "scopes": self.effective_scopes(),
             "signing": self.signing,
             "state": self.effective_state(now),
+            "mode": self.mode,
             "created_at": iso(self.created_at),
             "expires_at": iso(self.expires_at),
             "last_used_at": iso(self.last_used_at),

@@ -27,6 +27,8 @@ urlpatterns = [
     path("<keyid:key_id>/", views.key_detail, name="detail"),
     path("<keyid:key_id>/regenerate/", views.key_regenerate, name="regenerate"),
     path("<keyid:key_id>/delete/", views.key_delete, name="delete"),
+    path("<keyid:key_id>/disable/", views.key_disable, name="disable"),
+    path("<keyid:key_id>/enable/", views.key_enable, name="enable"),
     path("<keyid:key_id>/whitelist/", views.whitelist_add, name="whitelist_add"),
     path("<keyid:key_id>/whitelist/<int:entry_id>/delete/", views.whitelist_remove,
          name="whitelist_remove"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
@@ -137,6 +139,34 @@ def key_regenerate(request: HttpRequest, key_id: str) -> HttpResponse:
         form.add_error(None, exc.message)
         return _detail(request, key, regenerate_form=form, status=400)
     return _show_once(request, created, regenerated=True)
+
+
+@require_POST
+@manage_keys
+@fresh_proof_required
+def key_disable(request: HttpRequest, key_id: str) -> HttpResponse:
+    return _switch(request, key_id, flows.disable_key, _(
+        "The key %(masked)s is disabled: requests with it are refused until you enable it."))
+
+
+@require_POST
+@manage_keys
+@fresh_proof_required
+def key_enable(request: HttpRequest, key_id: str) -> HttpResponse:
+    return _switch(request, key_id, flows.enable_key, _(
+        "The key %(masked)s is enabled again: it works as before."))
+
+
+def _switch(request: HttpRequest, key_id: str, switch: Callable[..., bool],
+            done: str) -> HttpResponse:
+    key = _own_key(request, key_id)
+    try:
+        switch(request, key)
+    except flows.KeyNotActive as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done % {"masked": key.masked})
+    return redirect("apikeys:detail", key.lookup_id)
 
 
 @manage_keys

@@ -1,8 +1,13 @@
-"""Sending SMS, reading what was sent, and Twilio's delivery reports."""
+"""Sending SMS, reading what was sent, the account's sender names, and Twilio's delivery
+reports.
+
+A test key's messages are test messages (`Message.test`): a key sees only those of its own
+mode; a token sees live ones, and test ones when it asks with `?mode=test`."""
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -15,20 +20,35 @@ from portal.api.responses import MAX_PAGE, no_content, ok, paginate
 from portal.api.schemas import AUTH_ERRORS, errors
 from portal.api.security import auth
 
-from . import callbacks, sending, stats
-from .models import Message
-from .schemas import MessageListOut, SendIn, SendOut, StatsOut
+from . import callbacks, senders, sending, stats
+from .models import Message, SenderName
+from .schemas import MessageListOut, SendersOut, SendIn, SendOut, StatsOut
 
 router = Router(tags=["sms"])
 _PERIOD = re.compile(r"^([1-9][0-9]?)d$")
+MODE_DOC = ("live or test. A key sees the messages of its own mode only (another: 403); a "
+            "token sees live ones unless it asks for test ones.")
 
 
 class PageQuery(Schema):
     page: int = Field(1, ge=1, le=MAX_PAGE)
+    mode: Literal["live", "test"] | None = Field(None, description=MODE_DOC)
 
 
 class StatsQuery(Schema):
     period: str = Field("7d", max_length=4, description="1d to 90d")
+    mode: Literal["live", "test"] | None = Field(None, description=MODE_DOC)
+
+
+def _test_mode(request, asked: str | None) -> bool:
+    """Whether this request reads test messages: a key's own mode, a token's choice."""
+    key = request.auth.key
+    if key is None:
+        return asked == "test"
+    if asked is not None and asked != key.mode:
+        raise APIError("FORBIDDEN", _("A test key sees only test messages, and a live key only "
+                                      "live ones. Leave mode out, or use a key of that mode."))
+    return key.mode == "test"
 
 
 def _form_too(schema_ref: str) -> dict:
@@ -39,16 +59,25 @@ def _form_too(schema_ref: str) -> dict:
 @router.post("/sms/send", url_name="sms_send", auth=auth("sms:send"),
              response={202: SendOut, **errors(*AUTH_ERRORS)},
              openapi_extra=_form_too("#/components/schemas/SendIn"),
-             summary="Send an SMS to one or more E.164 numbers")
+             summary="Send an SMS to one or more E.164 numbers",
+             description="Once the account has an approved sender name, sender_id must be one "
+                         "of its approved names (a sub-user's: one its owner gave it), else 403 "
+                         "SENDER_NOT_ALLOWED. With a test key nothing reaches a phone: the "
+                         "messages are stored as test messages and answer as sent.")
 def sms_send(request, payload: SendIn):
     outgoing = sending.validate(payload.to, payload.message, payload.sender_id or "")
     if outgoing.errors:
         raise validation_error(outgoing.errors, _("Nothing was sent: %(fields)s not right.")
                                % {"fields": ", ".join(sorted(outgoing.errors))})
     principal = request.auth
-    key_id = principal.key.lookup_id if principal.key is not None else ""
+    refused = senders.refusal(principal.user, outgoing.sender_id)
+    if refused is not None:
+        raise APIError("SENDER_NOT_ALLOWED", refused)
+    key = principal.key
     try:
-        messages = sending.send_messages(principal.user, outgoing, key_id=key_id)
+        messages = sending.send_messages(principal.user, outgoing,
+                                         key_id=key.lookup_id if key is not None else "",
+                                         test=key is not None and key.mode == "test")
     except sending.SendingRefused as refused:
         raise APIError(refused.code, refused.message) from None
     return ok({"messages": [{"id": m.pk, "to": m.to, "status": m.status} for m in messages]},
@@ -59,7 +88,8 @@ def sms_send(request, payload: SendIn):
             response={200: MessageListOut, **errors(*AUTH_ERRORS)},
             summary="The account's messages, newest first, 25 a page")
 def sms_messages(request, query: Query[PageQuery]):
-    items, page = paginate(Message.objects.filter(user=request.auth.user), query.page)
+    test = _test_mode(request, query.mode)
+    items, page = paginate(Message.objects.filter(user=request.auth.user, test=test), query.page)
     return ok({"messages": [m.to_api_dict() for m in items], **page})
 
 
@@ -70,7 +100,23 @@ def sms_stats(request, query: Query[StatsQuery]):
     days = int(match.group(1)) if match else 0
     if not 1 <= days <= 90:
         raise validation_error({"period": [_("Use 1d to 90d, e.g. 7d.")]})
-    return ok({"period": f"{days}d", **stats.by_day(request.auth.user, days)})
+    test = _test_mode(request, query.mode)
+    return ok({"period": f"{days}d", **stats.by_day(request.auth.user, days, test=test)})
+
+
+@router.get("/senders", auth=auth("sms:read"), response={200: SendersOut, **errors(*AUTH_ERRORS)},
+            summary="The sender names the account may use",
+            description="The account owner's: every name it asked for, with its status. A "
+                        "sub-user's: the approved names it may send as.")
+def sender_list(request):
+    user = request.auth.user
+    if user.is_sub_user:
+        names = [{"name": name, "status": SenderName.Status.APPROVED}
+                 for name in senders.allowed_names(user) or ()]
+    else:
+        names = [{"name": n.name, "status": n.status}
+                 for n in SenderName.objects.filter(account=user)]
+    return ok({"senders": names})
 
 
 @router.post("/sms/status", url_name="sms_status", auth=None,

@@ -28,8 +28,9 @@ def sent_section(request: HttpRequest, user) -> dict | None:
         senders = Q(user=user)
     else:
         senders = Q(user__in=User.objects.filter(Q(pk=user.pk) | Q(owner=user)).values("pk"))
-    rows = (Message.objects.filter(senders, created_at__gte=datetime.combine(first, time.min,
-                                                                             tzinfo=UTC))
+    # Live messages only: a test key's never reached a phone (they are listed apart).
+    rows = (Message.objects.filter(senders, test=False,
+                                   created_at__gte=datetime.combine(first, time.min, tzinfo=UTC))
             .exclude(status__in=FAILED)
             .annotate(day=TruncDate("created_at", tzinfo=UTC))
             .values("day").annotate(n=Count("id")).values_list("day", "n"))

@@ -1,4 +1,5 @@
-"""The SMS messages an account sent through the API, one row per recipient."""
+"""The SMS messages an account sent through the API, one row per recipient; the sender
+names an account may send as, and which of them each sub-user may use."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class Message(models.Model):
     error_code = models.CharField(_("error code"), max_length=32, blank=True)
     # The public id of the API key that sent it ("" when a token was used).
     key_id = models.CharField(_("API key"), max_length=32, blank=True)
+    # Sent with a test key: it never reached a provider, counts against no limit, and only
+    # test keys (or a token asking for ?mode=test) see it.
+    test = models.BooleanField(_("test"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -51,9 +55,53 @@ class Message(models.Model):
             "message": self.body,
             "sender_id": self.sender_id or None,
             "status": self.status,
+            "test": self.test,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
+
+
+class SenderName(models.Model):
+    """A sender name an account asked for; an operator approves or refuses it.
+
+    Once an account has one approved name, its messages go out only under approved names
+    (messaging.senders.refusal)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="sender_names", verbose_name=_("account"))
+    name = models.CharField(_("sender name"), max_length=16)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    asked_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"],
+                                               name="unique_account_sender_name")]
+        verbose_name = _("sender name")
+        verbose_name_plural = _("sender names")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubUserSenders(models.Model):
+    """The approved names its owner lets a sub-user send as. No row: all of the owner's
+    (what every sub-user had before sender names existed)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                primary_key=True, related_name="sender_choice")
+    names = models.ManyToManyField(SenderName, blank=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 def _iso(value) -> str | None:

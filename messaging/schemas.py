@@ -51,6 +51,7 @@ class MessageOut(Schema):
     message: str
     sender_id: str | None
     status: str
+    test: bool = Field(description="Sent with a test key: it reached no phone.")
     created_at: str
     updated_at: str
 
@@ -75,3 +76,13 @@ class StatsOut(Schema):
     sent: int
     failed: int
     by_day: list[DayOut]
+
+
+class SenderOut(Schema):
+    name: str
+    status: Literal["approved", "pending", "refused"]
+
+
+class SendersOut(Schema):
+    status: Literal[True]
+    senders: list[SenderOut]

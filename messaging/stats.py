@@ -13,13 +13,14 @@ from .models import Message
 FAILED = (Message.Status.FAILED, Message.Status.UNDELIVERED)
 
 
-def by_day(user, days: int, now=None) -> dict:
-    """Counts for the last `days` days, today included, with a row for every day."""
+def by_day(user, days: int, now=None, test: bool = False) -> dict:
+    """Counts for the last `days` days, today included, with a row for every day: of the
+    live messages, or (`test`) of the test keys' ones, never both."""
     today = (now or timezone.now()).astimezone(UTC).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, time.min, tzinfo=UTC)
     rows = (
-        Message.objects.filter(user=user, created_at__gte=start)
+        Message.objects.filter(user=user, test=test, created_at__gte=start)
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("day")
         .annotate(failed=Count("id", filter=Q(status__in=FAILED)), total=Count("id"))

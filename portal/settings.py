@@ -412,11 +412,19 @@ LOGGING = {
 }
 
 # --- API keys (apikeys) ---------------------------------------------------------------------
-# The prefix of every new key; secret scanners match on it. Letters, digits and "_" only.
+# The prefix of every new key, and of every new test key (what a test key sends reaches no
+# phone); secret scanners match on them. Letters, digits and "_" only; neither may begin the
+# other, as the prefix alone tells a key's mode.
 API_KEY_PREFIX = envstr("API_KEY_PREFIX", "sk_live_")
-if not (1 <= len(API_KEY_PREFIX) <= 16 and all(c.isascii() and (c.isalnum() or c == "_")
-                                               for c in API_KEY_PREFIX)):
-    raise ImproperlyConfigured("API_KEY_PREFIX must be 1-16 ASCII letters, digits or '_'.")
+API_KEY_TEST_PREFIX = envstr("API_KEY_TEST_PREFIX", "sk_test_")
+for _name, _prefix in (("API_KEY_PREFIX", API_KEY_PREFIX),
+                       ("API_KEY_TEST_PREFIX", API_KEY_TEST_PREFIX)):
+    if not (1 <= len(_prefix) <= 16 and all(c.isascii() and (c.isalnum() or c == "_")
+                                            for c in _prefix)):
+        raise ImproperlyConfigured(f"{_name} must be 1-16 ASCII letters, digits or '_'.")
+if API_KEY_PREFIX.startswith(API_KEY_TEST_PREFIX) or API_KEY_TEST_PREFIX.startswith(API_KEY_PREFIX):
+    raise ImproperlyConfigured("API_KEY_PREFIX and API_KEY_TEST_PREFIX must differ, and neither "
+                               "may begin the other.")
 # Encrypts the keys' HMAC signing secrets (which the server must be able to read back).
 # A comma list: the first one encrypts, all of them decrypt (for rotation). Empty: derived
 # from SECRET_KEY (and SECRET_KEY_FALLBACKS).

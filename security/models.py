@@ -33,6 +33,8 @@ class EventType(models.TextChoices):
     KEY_DELETED = "key.deleted", _("API key deleted")
     KEY_REGENERATED = "key.regenerated", _("API key regenerated")
     KEY_DEAD_USED = "key.dead_used", _("Revoked API key used")
+    KEY_DISABLED = "key.disabled", _("API key disabled")
+    KEY_ENABLED = "key.enabled", _("API key enabled")
     WHITELIST_CHANGED = "whitelist.changed", _("Whitelist changed")
     REQUEST_BLOCKED = "request.blocked", _("Request blocked by IP")
     SESSION_ENDED = "session.ended", _("Session signed out")
@@ -61,6 +63,7 @@ DETAIL_LABELS = {
     "label": _("label"),
     "list": _("list"),
     "method": _("method"),
+    "mode": _("mode"),
     "operator": _("operator"),
     "os": _("system"),
     "path": _("page"),
@@ -69,6 +72,7 @@ DETAIL_LABELS = {
     "phone": _("phone"),
     "reason": _("reason"),
     "scope": _("scope"),
+    "senders": _("sender names"),
     "session": _("session"),
     "signing": _("signing"),
     "stage": _("stage"),

@@ -118,6 +118,16 @@ def alice_client(client, alice):
     return signed_in_client(client, alice)
 
 
+@pytest.fixture
+def operator_client(client, make_user):
+    """A staff superuser (with its second factor, as the admin requires), signed in."""
+    from accounts.models import SMSDevice
+
+    root = make_user("root", is_staff=True, is_superuser=True)
+    SMSDevice.objects.create(user=root, name="SMS", phone="+40712345670", confirmed=True)
+    return signed_in_client(client, root)
+
+
 def outbox_link(message_index: int = -1) -> str:
     """The first portal link in an e-mail of the locmem outbox, as a path."""
     body = mail.outbox[message_index].body

@@ -1,4 +1,5 @@
-"""The account's keys: list, create, show, revoke, regenerate, and a key's whitelist.
+"""The account's keys: list, create, show, revoke, regenerate, disable and enable, and a
+key's whitelist.
 
 Inputs are validated by the same forms as the pages (`apikeys.forms`), and every change goes
 through `apikeys.flows`, which records the event and e-mails the owner.
@@ -6,6 +7,7 @@ through `apikeys.flows`, which records the event and e-mails the owner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
 
 from django.core.exceptions import ValidationError
@@ -88,8 +90,8 @@ def list_keys(request, query: Query[PageQuery]):
 @router.post("/keys", auth=auth("keys:write"),
              response={201: CreatedKeyOut, **errors(*AUTH_ERRORS)},
              summary="Generate a key (the full key is in this answer only)",
-             description="A key never creates a key beyond itself (its scopes, type, signing "
-                         "and expiry): asking for more is 403 INSUFFICIENT_SCOPE.")
+             description="A key never creates a key beyond itself (its scopes, type, signing, "
+                         "expiry and mode): asking for more is 403 INSUFFICIENT_SCOPE.")
 def create_key(request, payload: CreateKeyIn):
     issuer = request.auth.issuer
     form = CreateKeyForm(request.auth.user, data=payload.model_dump(), issuer=issuer)
@@ -119,9 +121,9 @@ def delete_key(request, key_id: str):
 @router.post("/keys/{key_id}/regenerate", auth=auth("keys:write"),
              response={200: CreatedKeyOut, **errors(*AUTH_ERRORS, 404, 409)},
              summary="New secret, same settings; the old key dies now or after a grace period",
-             description="A revoked, replaced or expired key is 409 CONFLICT. A key regenerates "
-                         "itself or keys within it (as it could create them), else 403 "
-                         "INSUFFICIENT_SCOPE.")
+             description="A disabled, revoked, replaced or expired key is 409 CONFLICT. A key "
+                         "regenerates itself or keys within it (as it could create them), else "
+                         "403 INSUFFICIENT_SCOPE.")
 def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
     key = _key(request, key_id)
     form = RegenerateForm(data={"grace_seconds": payload.grace_seconds if payload else 0})
@@ -135,6 +137,33 @@ def regenerate_key(request, key_id: str, payload: RegenerateIn | None = None):
     except BeyondIssuer as refused:
         raise APIError("INSUFFICIENT_SCOPE", refused.message) from None
     return _created(created, 200)
+
+
+def _switched(request, key_id: str, switch: Callable[..., bool]):
+    key = _key(request, key_id)
+    try:
+        switch(request, key)
+    except flows.KeyNotActive as exc:
+        raise APIError("CONFLICT", exc.message) from None
+    return ok({"key": key.to_api_dict()})
+
+
+@router.post("/keys/{key_id}/disable", auth=auth("keys:write"),
+             response={200: OneKeyOut, **errors(*AUTH_ERRORS, 404, 409)},
+             summary="Turn a key off (401 KEY_DISABLED until it is enabled)",
+             description="The key, its counters and whitelist do not change. Also 200 when it "
+                         "already was off. A revoked, replaced or expired key is 409 CONFLICT.")
+def disable_key(request, key_id: str):
+    return _switched(request, key_id, flows.disable_key)
+
+
+@router.post("/keys/{key_id}/enable", auth=auth("keys:write"),
+             response={200: OneKeyOut, **errors(*AUTH_ERRORS, 404, 409)},
+             summary="Turn a disabled key on again",
+             description="Also 200 when it already was on. A revoked, replaced or expired key "
+                         "is 409 CONFLICT.")
+def enable_key(request, key_id: str):
+    return _switched(request, key_id, flows.enable_key)
 
 
 @router.post("/keys/{key_id}/whitelist", auth=auth("keys:write"),

@@ -25,7 +25,8 @@ class KeyOut(Schema):
     masked: str
     scopes: list[str]
     signing: bool
-    state: Literal["active", "revoked", "replaced", "expired"]
+    state: Literal["active", "disabled", "revoked", "replaced", "expired"]
+    mode: Literal["live", "test"]
     created_at: str
     expires_at: str | None
     last_used_at: str | None
@@ -69,6 +70,10 @@ class CreateKeyIn(Schema):
     signing: bool | None = Field(None, description=(
         "Default: as the key making the request (with a token: off). A signing key creates "
         "only signing keys."))
+    mode: Literal["live", "test"] | None = Field(None, description=(
+        "A test key starts sk_test_ and passes every check like a live key, but what it sends "
+        "never reaches a phone. Default: as the key making the request (with a token: live). "
+        "A key creates keys of its own mode only."))
 
 
 class RegenerateIn(Schema):

@@ -22,7 +22,7 @@ def set_accounts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("apikeys", "0002_usagebatch"),
+        ("apikeys", "0003_key_disabled_and_mode"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,8 +12,9 @@ from security.models import EventType, SecurityEvent
 from .conftest import call, error_code
 
 pytestmark = pytest.mark.django_db
-KEY_FIELDS = {"id", "description", "type", "masked", "scopes", "signing", "state", "created_at",
-              "expires_at", "last_used_at", "times_used", "last_ip", "locked_ip", "whitelist"}
+KEY_FIELDS = {"id", "description", "type", "masked", "scopes", "signing", "state", "mode",
+              "created_at", "expires_at", "last_used_at", "times_used", "last_ip", "locked_ip",
+              "whitelist"}
 
 
 def test_the_list_shows_the_accounts_keys_masked_and_paginated(client, key, make_key, mallory):

@@ -65,8 +65,9 @@ def test_messages_are_listed_newest_first_and_only_the_accounts(client, key, mak
     data = call(client, "GET", "/api/v1/sms/messages", key=key.full_key).json()
     assert [m["message"] for m in data["messages"]] == ["m2", "m1", "m0"]
     assert (data["page"], data["pages"], data["total"]) == (1, 1, 3)
-    assert set(data["messages"][0]) == {"id", "to", "message", "sender_id", "status",
+    assert set(data["messages"][0]) == {"id", "to", "message", "sender_id", "status", "test",
                                         "created_at", "updated_at"}
+    assert data["messages"][0]["test"] is False
 
 
 def test_stats_count_what_was_sent(client, key):

@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from accounts.models import SMSDevice
 from apikeys.models import APIKey
 from security.models import EventType, SecurityEvent
 from tests.conftest import signed_in_client
@@ -13,13 +12,6 @@ from .conftest import check
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/apikeys/apikey/"
-
-
-@pytest.fixture
-def operator_client(client, make_user):
-    root = make_user("root", is_staff=True, is_superuser=True)
-    SMSDevice.objects.create(user=root, name="SMS", phone="+40712345670", confirmed=True)
-    return signed_in_client(client, root)
 
 
 def test_the_changelist_shows_owner_masked_key_type_state_and_use(operator_client, make_key):

@@ -155,9 +155,9 @@ def test_to_api_dict_is_the_key_object_of_the_contract(make_key):
     key = APIKey.objects.prefetch_related("whitelist").get(pk=created.key.pk)
     data = key.to_api_dict()
     assert set(data) == {"id", "description", "type", "masked", "scopes", "signing", "state",
-                         "created_at", "expires_at", "last_used_at", "times_used", "last_ip",
-                         "locked_ip", "whitelist"}
-    assert data["id"] == key.lookup_id and data["type"] == "default"
+                         "mode", "created_at", "expires_at", "last_used_at", "times_used",
+                         "last_ip", "locked_ip", "whitelist"}
+    assert data["id"] == key.lookup_id and data["type"] == "default" and data["mode"] == "live"
     assert data["state"] == "active" and data["created_at"].endswith("Z")
     assert data["whitelist"] == [{"id": key.whitelist.get().pk, "value": ELSEWHERE,
                                   "label": "office"}]

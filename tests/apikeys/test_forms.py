@@ -71,10 +71,11 @@ def test_a_zoho_key_has_a_whitelist_only_while_no_zoho_ranges_are_set(make_key, 
 
 
 def test_a_complete_create_form_gives_the_flows_arguments(alice):
-    form = create_form(alice, signing="on")
+    form = create_form(alice, signing="on", mode="test")
     assert form.is_valid(), form.errors
     assert form.cleaned_data == {"description": "My Twitter Application", "type": "default",
-                                 "scopes": SCOPES, "expires_at": None, "signing": True}
+                                 "scopes": SCOPES, "expires_at": None, "signing": True,
+                                 "mode": "test"}
 
 
 @freeze_time("2026-06-01")
