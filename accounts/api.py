@@ -10,12 +10,13 @@ from pydantic import Field
 
 from portal.api.errors import APIError
 from portal.api.responses import ok
-from portal.api.schemas import AUTH_ERRORS, ErrorOut, Text, errors
+from portal.api.schemas import AUTH_ERRORS, OUTAGE, ErrorOut, Text, errors
 from portal.api.security import auth
 from security.events import record
 from security.models import EventType
 
 from . import challenges, otp, policy, tokens
+from .forms import CodeForm, LoginForm
 
 
 class ChallengeErrorOut(ErrorOut):
@@ -41,10 +42,14 @@ class MeOut(Schema):
     key: MeKey | None
 
 
+# The sign-in page's limits (accounts.forms), so that the two doors cannot drift apart.
+_LOGIN_FIELDS, _CODE_FIELD = LoginForm.base_fields, CodeForm.base_fields["code"]
+
+
 class LoginIn(Schema):
-    login: Text = Field(min_length=1, max_length=254)
-    password: Text = Field(min_length=1, max_length=4096)
-    otp: Text | None = Field(None, max_length=64)
+    login: Text = Field(min_length=1, max_length=_LOGIN_FIELDS["username"].max_length)
+    password: Text = Field(min_length=1, max_length=_LOGIN_FIELDS["password"].max_length)
+    otp: Text | None = Field(None, max_length=_CODE_FIELD.max_length)
     challenge: Text | None = Field(None, max_length=64,
                                    description="From the OTP_REQUIRED answer, with an SMS code.")
 
@@ -103,7 +108,8 @@ def second_step(request, user, challenge: str | None, code: str | None):
 
 
 @router.post("/user/auth", auth=None,
-             response={200: TokenOut, 401: ChallengeErrorOut, **errors(400, 403, 413, 415, 429)},
+             response={200: TokenOut, 401: ChallengeErrorOut,
+                       **errors(400, 403, 413, 415, 429, OUTAGE)},
              summary="Sign in for a token (JWT)")
 def user_auth(request, payload: LoginIn):
     """Password (and, with a second factor on, `otp`) for a short-lived bearer token.

@@ -44,8 +44,10 @@ GRACE_CHOICES = [
 ]
 MAX_EXPIRY_DAYS = 10 * 366
 BEYOND_ISSUER = "beyond_issuer"  # the error code of a request beyond the issuer (SEC-42)
-# The whitelist's error codes that are the key's type or state, not the value sent.
-WHITELIST_CONFLICTS = ("wrong_type", "inactive")
+# Error codes that are the state of the key or the account, not the value sent (the API
+# answers them 409 CONFLICT): a Cloud key's whitelist, a dead key's, an entry already on
+# the list, a list or an account at its limit.
+CONFLICTS = ("wrong_type", "inactive", "duplicate", "too_many")
 MAX_WHITELIST_ENTRIES = 100
 
 

@@ -7,37 +7,31 @@ mode; a token sees live ones, and test ones when it asks with `?mode=test`."""
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from portal.api.body import FORM, read_payload
 from portal.api.errors import APIError, validation_error
-from portal.api.responses import MAX_PAGE, no_content, ok, paginate
-from portal.api.schemas import AUTH_ERRORS, errors
+from portal.api.responses import no_content, ok, paginate
+from portal.api.schemas import AUTH_ERRORS, OUTAGE, errors
 from portal.api.security import auth
 
 from . import callbacks, senders, sending, stats
 from .models import Message, SenderName
-from .schemas import MessageListOut, SendersOut, SendIn, SendOut, StatsOut
+from .schemas import (
+    PERIOD,
+    MessageListOut,
+    MessagesQuery,
+    SendersOut,
+    SendIn,
+    SendOut,
+    StatsOut,
+    StatsQuery,
+)
 
 router = Router(tags=["sms"])
-_PERIOD = re.compile(r"^([1-9][0-9]?)d$")
-MODE_DOC = ("live or test. A key sees the messages of its own mode only (another: 403); a "
-            "token sees live ones unless it asks for test ones.")
-
-
-class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    mode: Literal["live", "test"] | None = Field(None, description=MODE_DOC)
-
-
-class StatsQuery(Schema):
-    period: str = Field("7d", max_length=4, description="1d to 90d")
-    mode: Literal["live", "test"] | None = Field(None, description=MODE_DOC)
 
 
 def _test_mode(request, asked: str | None) -> bool:
@@ -87,7 +81,7 @@ def sms_send(request, payload: SendIn):
 @router.get("/sms/messages", auth=auth("sms:read"),
             response={200: MessageListOut, **errors(*AUTH_ERRORS)},
             summary="The account's messages, newest first, 25 a page")
-def sms_messages(request, query: Query[PageQuery]):
+def sms_messages(request, query: Query[MessagesQuery]):
     test = _test_mode(request, query.mode)
     items, page = paginate(Message.objects.filter(user=request.auth.user, test=test), query.page)
     return ok({"messages": [m.to_api_dict() for m in items], **page})
@@ -96,10 +90,9 @@ def sms_messages(request, query: Query[PageQuery]):
 @router.get("/sms/stats", auth=auth("sms:read"), response={200: StatsOut, **errors(*AUTH_ERRORS)},
             summary="Sent and failed messages by day")
 def sms_stats(request, query: Query[StatsQuery]):
-    match = _PERIOD.match(query.period)
-    days = int(match.group(1)) if match else 0
-    if not 1 <= days <= 90:
+    if not re.fullmatch(PERIOD, query.period):
         raise validation_error({"period": [_("Use 1d to 90d, e.g. 7d.")]})
+    days = int(query.period[:-1])
     test = _test_mode(request, query.mode)
     return ok({"period": f"{days}d", **stats.by_day(request.auth.user, days, test=test)})
 
@@ -120,7 +113,7 @@ def sender_list(request):
 
 
 @router.post("/sms/status", url_name="sms_status", auth=None,
-             response={204: None, **errors(400, 403, 413, 415)},
+             response={204: None, **errors(400, 403, 413, 415, OUTAGE)},
              openapi_extra={"requestBody": {"content": {FORM: {"schema": {"type": "object"}}}}},
              summary="Delivery reports from Twilio (X-Twilio-Signature required)")
 def sms_status(request):

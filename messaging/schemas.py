@@ -2,36 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.conf import settings
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema
 
-from portal.api.schemas import Text
+from portal.api.schemas import Input, PageQuery, no_nul, text_pattern
+
+from .sending import SENDER_NAME
+
+# What `sending.validate` accepts, said in the document; `validate` is what checks it.
+# Format "e164": a number valid in its country's numbering plan, "+" and 2 to 15 digits
+# (no pattern beside it: fuzzers would draw from the pattern numbers that do not exist).
+NUMBER = {"type": "string", "format": "e164"}
+PERIOD = r"^([1-9]|[1-8][0-9]|90)d$"
+TO = {"anyOf": [
+    {"type": "array", "items": NUMBER, "minItems": 1, "maxItems": settings.SMS_MAX_RECIPIENTS},
+    # "e164-list": such numbers separated by commas (blanks around and empty items ignored).
+    {"type": "string", "format": "e164-list"},
+]}
+MESSAGE = {"type": "string", "maxLength": settings.SMS_MAX_LENGTH, "pattern": text_pattern()}
+SENDER = {"anyOf": [{"type": "string", "pattern": SENDER_NAME}, NUMBER,
+                    {"type": "string", "maxLength": 0}, {"type": "null"}]}
 
 
-class SendIn(Schema):
-    to: list[str] | str = Field(
-        description="E.164 numbers: a list, or (in a form body) repeated or comma-separated.",
+class SendIn(Input):
+    to: Annotated[list[str] | str, WithJsonSchema(TO)] = Field(
+        description=f"E.164 numbers, 1 to {settings.SMS_MAX_RECIPIENTS}: a list, or one string "
+                    "of them separated by commas (in a form body: `to` repeated, or once with "
+                    "commas).",
         examples=[["+14155551234"]],
     )
-    message: Text
-    sender_id: Text | None = None
+    message: Annotated[str, AfterValidator(no_nul), WithJsonSchema(MESSAGE)] = Field(
+        description=f"The text: not blank, at most {settings.SMS_MAX_LENGTH} characters.")
+    sender_id: Annotated[str | None, WithJsonSchema(SENDER)] = Field(
+        None, description="1 to 11 letters, digits, spaces or . _ - (one a letter at least), or "
+                          "an E.164 number.")
 
-    @field_validator("to", mode="before")
-    @classmethod
-    def _split(cls, value):
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list):
-            parts = []
-            for item in value:
-                if isinstance(item, str) and "," in item:
-                    parts += [p.strip() for p in item.split(",") if p.strip()]
-                else:
-                    parts.append(item)
-            return parts
-        return value
+
+MODE_DOC = ("live or test. A key sees the messages of its own mode only (another: 403); a "
+            "token sees live ones unless it asks for test ones.")
+
+
+class MessagesQuery(PageQuery):
+    mode: Literal["live", "test"] | None = Field(None, description=MODE_DOC)
+
+
+class StatsQuery(Schema):
+    period: Annotated[str, WithJsonSchema({"type": "string", "pattern": PERIOD})] = Field(
+        "7d", description="1d to 90d")
+    mode: Literal["live", "test"] | None = Field(None, description=MODE_DOC)
 
 
 class SentMessageOut(Schema):

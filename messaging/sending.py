@@ -20,9 +20,16 @@ from portal.sms import SMSError, send_sms
 
 from .models import Message
 
+# The shape of a number (phonenumbers then says whether it is one). Patterns here are matched
+# whole (`fullmatch`: a Python "$" also lets a final newline through, which the OpenAPI
+# document's patterns, here SENDER_NAME, do not).
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-# An alphanumeric sender id (at most 11 characters, as carriers allow) or an E.164 number.
-_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ._-]{1,11}$")
+# An alphanumeric sender id: 1 to 11 of these characters, one a letter at least, as carriers
+# allow (or else an E.164 number). Spelled as "k others, a letter, the rest" for each k,
+# without the look-ahead that some of the document's readers' regex dialects lack.
+SENDER_NAME = "^(?:" + "|".join(f"[0-9 ._-]{{{k}}}[A-Za-z][A-Za-z0-9 ._-]{{0,{10 - k}}}"
+                                for k in range(11)) + ")$"
+_SENDER = re.compile(SENDER_NAME)
 
 # What a provider's status means here (Twilio's names; the others answer "queued").
 PROVIDER_STATUS = {
@@ -50,7 +57,7 @@ class Outgoing:
 
 
 def is_e164(number: str) -> bool:
-    if not isinstance(number, str) or not _E164.match(number):
+    if not isinstance(number, str) or not _E164.fullmatch(number):
         return False
     try:
         parsed = phonenumbers.parse(number, None)

@@ -12,16 +12,15 @@ from itertools import chain
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from portal.api.errors import APIError, not_found, validation_error
-from portal.api.responses import MAX_PAGE, no_content, ok, paginate
-from portal.api.schemas import AUTH_ERRORS, errors
+from portal.api.responses import no_content, ok, paginate
+from portal.api.schemas import AUTH_ERRORS, PageQuery, errors
 from portal.api.security import auth
 
 from .. import flows
-from ..forms import BEYOND_ISSUER, WHITELIST_CONFLICTS, CreateKeyForm, RegenerateForm
+from ..forms import BEYOND_ISSUER, CONFLICTS, CreateKeyForm, RegenerateForm
 from ..issuance import BeyondIssuer
 from ..models import APIKey, KeyWhitelistEntry
 from .schemas import (
@@ -38,10 +37,6 @@ router = Router(tags=["keys"])
 MAX_ID = 2**63 - 1
 
 
-class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-
-
 def _key(request, key_id: str) -> APIKey:
     """One of the account's keys by its public id; 404 for anyone else's."""
     if "\x00" in key_id:  # no id has one, and PostgreSQL would refuse the query
@@ -53,9 +48,9 @@ def _key(request, key_id: str) -> APIKey:
     return key
 
 
-# Form error codes that are not a bad input: a request beyond the issuing key, or a key whose
-# type or state does not allow the change.
-REFUSALS = {BEYOND_ISSUER: "INSUFFICIENT_SCOPE", **dict.fromkeys(WHITELIST_CONFLICTS, "CONFLICT")}
+# Form error codes that are not a bad input: a request beyond the issuing key, or a key or
+# account whose state does not allow the change.
+REFUSALS = {BEYOND_ISSUER: "INSUFFICIENT_SCOPE", **dict.fromkeys(CONFLICTS, "CONFLICT")}
 
 
 def _form_errors(errors: dict[str, list[ValidationError]]) -> APIError:
@@ -88,10 +83,11 @@ def list_keys(request, query: Query[PageQuery]):
 
 
 @router.post("/keys", auth=auth("keys:write"),
-             response={201: CreatedKeyOut, **errors(*AUTH_ERRORS)},
+             response={201: CreatedKeyOut, **errors(*AUTH_ERRORS, 409)},
              summary="Generate a key (the full key is in this answer only)",
              description="A key never creates a key beyond itself (its scopes, type, signing, "
-                         "expiry and mode): asking for more is 403 INSUFFICIENT_SCOPE.")
+                         "expiry and mode): asking for more is 403 INSUFFICIENT_SCOPE. An account "
+                         "at its limit of keys is 409 CONFLICT.")
 def create_key(request, payload: CreateKeyIn):
     issuer = request.auth.issuer
     form = CreateKeyForm(request.auth.user, data=payload.model_dump(), issuer=issuer)

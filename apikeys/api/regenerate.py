@@ -17,6 +17,7 @@ from accounts import policy
 from accounts.api import password_step
 from portal.api.body import FORM, read_payload
 from portal.api.errors import APIError, outage
+from portal.api.schemas import OUTAGE
 from portal.clientip import client_ip
 from security.events import record
 from security.models import EventType
@@ -145,7 +146,7 @@ OPENAPI = {
                   for status, description in [
                       (200, "statusCode 900: the new key"), (400, "901, 907"),
                       (401, "902, 903"), (403, "904"), (404, "905"), (405, "907"),
-                      (413, "908"), (415, "908"), (429, "906")]},
+                      (413, "908"), (415, "908"), (429, "906"), (OUTAGE, "999")]},
 }
 
 

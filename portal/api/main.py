@@ -8,6 +8,7 @@ method the path does not take, 500 INTERNAL_ERROR with no detail for a bug.
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from .body import PayloadParser
 from .errors import APIError, error_response, not_found, outage
 from .health import router as health_router
+from .schemas import SERVER_ANSWERS
 
 log = logging.getLogger("portal.api")
 
@@ -32,6 +34,13 @@ signing headers for keys that require it, or with a token from `POST /api/v1/use
 
 
 class PortalAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        document = super().get_openapi_schema(**kwargs)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                operation["responses"].update(copy.deepcopy(SERVER_ANSWERS))
+        return document
+
     def _get_urls(self):
         patterns = []
         for pattern in super()._get_urls():

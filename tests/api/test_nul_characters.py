@@ -62,10 +62,13 @@ def test_regenerate_with_nul_credentials_is_refused_in_its_own_format(client, al
     assert response.json()["status"] == "error" and "NUL" in response.json()["reason"]
 
 
-def test_a_whitelist_value_with_nul_is_a_validation_error(client, key):
+def test_a_whitelist_value_with_nul_is_a_validation_error(client, make_key):
+    # A Default key: a Cloud key's whitelist cannot change at all (409, whatever the value).
+    key = make_key(type=APIKey.Type.DEFAULT)
     response = call(client, "POST", f"/api/v1/keys/{key.key.lookup_id}/whitelist",
                     {"value": f"203.0.113.7{NUL}"}, key=key.full_key)
     assert (response.status_code, error_code(response)) == (400, "VALIDATION_ERROR")
+    assert not key.key.whitelist.exists()
 
 
 def test_smsuser_with_nul_is_an_invalid_key(client, key):

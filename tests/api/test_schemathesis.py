@@ -1,5 +1,7 @@
-"""Fuzz the API against its own OpenAPI document (schemathesis): no 500s, and every answer
-matches what the document says (status, content type, schema)."""
+"""Fuzz the API against its own OpenAPI document (schemathesis), in process: no 500s, and
+every answer matches what the document says (status, content type, schema; valid requests
+accepted, invalid ones refused). CI also runs schemathesis's command line against gunicorn,
+with the stateful phase: tests/api/fuzz_server.py."""
 
 from __future__ import annotations
 
@@ -16,11 +18,14 @@ from apikeys import flows
 from portal.api import api
 from portal.wsgi import application
 
+from . import fuzz_formats
+
 # The document as the server serves it at /api/v1/openapi.json (built here rather than
 # fetched, so that loading it needs no request), called through the WSGI application.
 DOCUMENT = json.loads(json.dumps(api().get_openapi_schema(), cls=DjangoJSONEncoder))
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.app = application
+assert fuzz_formats.FORMATS  # the document's own formats, registered with schemathesis
 
 
 @pytest.fixture
