@@ -223,6 +223,14 @@ def _by_password(request, username: str, password: str, key_id: str) -> APIKey:
         return key
     active = list(keys.active()[:2])
     if not active:
+        # A disabled or expired key is still the account's key: 903, as API.md says of a dead
+        # key, not 905 "no such key" (which would send its owner looking for a typo).
+        if keys.filter(state=APIKey.State.DISABLED).exists():
+            raise APIError("KEY_DISABLED", _("This account's key is disabled: enable it on the "
+                                             "portal first."))
+        if keys.filter(state=APIKey.State.ACTIVE).exists():  # active, but past its expiry
+            raise APIError("KEY_EXPIRED", _("This account's key has expired: create a new one "
+                                            "on the portal."))
         raise APIError("NOT_FOUND", _("This account has no active key to regenerate."))
     if len(active) > 1:
         raise APIError("VALIDATION_ERROR", _("This account has more than one key: give keyId "

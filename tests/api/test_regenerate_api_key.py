@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
+from django.utils import timezone
 
 from apikeys import keyformat
 from apikeys.models import APIKey
@@ -106,6 +108,24 @@ def test_with_several_keys_keyid_is_needed(client, key, make_key):
     assert response.json()["status"] == "success"
     assert APIKey.objects.get(pk=other.key.pk).state == "replaced"
     assert APIKey.objects.get(pk=key.key.pk).state == "active"
+
+
+@pytest.mark.parametrize(("state", "expires_in_days", "words"), [
+    ("disabled", None, "disabled"), ("active", -1, "expired")])
+def test_the_only_key_dead_is_903_not_905(client, key, state, expires_in_days, words):
+    changes = {"state": state}
+    if expires_in_days is not None:
+        changes["expires_at"] = timezone.now() + timedelta(days=expires_in_days)
+    APIKey.objects.filter(pk=key.key.pk).update(**changes)
+    response = regenerate(client, {"userId": "alice", "password": PASSWORD, "format": "json"})
+    assert (response.status_code, response.json()["statusCode"]) == (401, "903")
+    assert words in response.json()["reason"]
+    assert APIKey.objects.get(pk=key.key.pk).state == state  # nothing changed
+
+
+def test_no_key_at_all_is_905(client, alice):
+    response = regenerate(client, {"userId": "alice", "password": PASSWORD, "format": "json"})
+    assert (response.status_code, response.json()["statusCode"]) == (404, "905")
 
 
 def test_keyid_of_someone_else_is_not_found(client, key, make_key, mallory):
