@@ -83,6 +83,33 @@ DETAIL_LABELS = {
     "removed": _("removed"),
     "via": _("via"),
 }
+# Recorded values that are words of ours rather than data (a key id, an address, a label):
+# shown in the reader's language. Any other value is shown as recorded.
+DETAIL_VALUES = {
+    True: _("yes"),
+    False: _("no"),
+    "sms": _("SMS code"),
+    "totp": _("authenticator app"),
+    "passkey": _("passkey"),
+    "password": _("password"),
+    "second_factor": _("second factor"),
+    "portal": _("portal"),
+    "api": _("API"),
+    "api-regenerate": _("API, regenerateAPIKey"),
+    "signin": _("sign-in"),
+    "added": _("added"),
+    "removed": _("removed"),
+}
+
+
+# The details whose values are such words (a label or an address is the user's own text).
+WORDED_DETAILS = {"factor", "method", "surface", "list", "reason", "stage", "action", "via"}
+
+
+def _detail_value(name: str, value) -> str:
+    if isinstance(value, bool) or (isinstance(value, str) and name in WORDED_DETAILS):
+        return str(DETAIL_VALUES.get(value, value))
+    return str(value)
 
 
 class SecurityEvent(models.Model):
@@ -131,10 +158,10 @@ class SecurityEvent(models.Model):
     @property
     def detail_text(self) -> str:
         """The detail record as short "name: value" pairs, for pages and the CSV file, with
-        the names in the reader's language (values are data: kept as recorded)."""
+        the names, and the values that are words of ours, in the reader's language."""
         if not isinstance(self.detail, dict):
             return ""
-        return ", ".join(f"{DETAIL_LABELS.get(name, name)}: {value}"
+        return ", ".join(f"{DETAIL_LABELS.get(name, name)}: {_detail_value(name, value)}"
                          for name, value in sorted(self.detail.items()))
 
 

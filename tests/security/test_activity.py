@@ -87,6 +87,12 @@ class TestThePage:
 
 
 @pytest.mark.django_db
+def test_details_name_our_own_words_in_plain_language_and_keep_data_as_recorded(alice):
+    event = SecurityEvent(user=alice, type=EventType.SIGNIN_SUCCESS, detail={
+        "factor": "totp", "signing": True, "key_id": "Ab12", "label": "sms"})
+    assert event.detail_text == "factor: authenticator app, key: Ab12, label: sms, signing: yes"
+
+
 class TestCSV:
     def test_it_downloads_every_event_with_the_filter(self, alice, alice_browser, mallory):
         SecurityEvent.objects.create(user=mallory, type=EventType.KEY_CREATED)
@@ -99,7 +105,7 @@ class TestCSV:
         assert set(rows[0]) == {"time_utc", "username", "event", "description", "ip", "user_agent",
                                 "detail"}
         assert rows[0]["event"] == "key.created" and rows[0]["description"] == "API key created"
-        assert rows[0]["detail"] == "list: api" and rows[0]["time_utc"].endswith("Z")
+        assert rows[0]["detail"] == "list: API" and rows[0]["time_utc"].endswith("Z")
         assert rows[0]["time_utc"] > rows[-1]["time_utc"]
 
     def test_it_costs_one_query_for_the_events_however_many(
