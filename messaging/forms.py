@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import SenderName
-from .sending import is_sender_id
+from .sending import is_e164, is_sender_id
 
 
 class SenderNameForm(forms.Form):
@@ -46,3 +47,40 @@ class SubUserSendersForm(forms.Form):
         if self.cleaned_data["everything"]:
             return None
         return list(self.cleaned_data["names"])
+
+
+# --- the SMS Authenticator (messaging.verification) ----------------------------------------
+
+CODE_LENGTHS = (6, 10)
+TTL_SECONDS = (60, 600)
+APP_NAME_MAX = 30
+VERIFY_LOCALES = [("en", "English"), ("ro", "Română")]
+CODE_PATTERN = r"^[0-9]{6,10}$"
+
+
+class VerifyStartForm(forms.Form):
+    """What a verification is started with (`POST /api/v1/verify`, the page's "try it"):
+    checked here once; the settings fill in what is left out."""
+
+    to = forms.CharField(label=_("Phone number"), max_length=16, strip=False,
+                         help_text=_("In E.164 form, e.g. +40712345678."))
+    code_length = forms.IntegerField(label=_("Code length"), required=False,
+                                     min_value=CODE_LENGTHS[0], max_value=CODE_LENGTHS[1])
+    ttl = forms.IntegerField(label=_("Time to live (seconds)"), required=False,
+                             min_value=TTL_SECONDS[0], max_value=TTL_SECONDS[1])
+    locale = forms.ChoiceField(label=_("Language of the SMS"), required=False,
+                               choices=VERIFY_LOCALES)
+    app_name = forms.CharField(label=_("App name"), required=False, max_length=APP_NAME_MAX)
+
+    def clean_to(self) -> str:
+        number = self.cleaned_data["to"]
+        if not is_e164(number):
+            raise ValidationError(_("Give a valid phone number in E.164 form (+, country code "
+                                    "and number, e.g. +40712345678)."), code="invalid")
+        return number
+
+
+class VerifyCheckForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=CODE_LENGTHS[1], strip=False,
+                           validators=[RegexValidator(CODE_PATTERN[:-1] + r"\Z", message=_(
+                               "A code is 6 to 10 digits."))])
