@@ -8,6 +8,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -141,6 +144,40 @@ def test_bad_settings_are_refused_with_a_clear_error_and_change_nothing(
     assert response.status_code == 400
     assert error in text(response)
     assert settings_of(alice_with_sms) == before
+
+
+field_text = st.one_of(st.text(max_size=40), st.integers(-10**6, 10**6).map(str),
+                       st.sampled_from(["", "6", "10", "60", "600", "RO", "\x00", "1e3"]))
+
+
+@examples(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_no_settings_input_gives_a_500_and_only_a_valid_one_changes_anything(
+        owner_client, alice_with_sms, data):
+    before = settings_of(alice_with_sms)
+    form = data.draw(st.dictionaries(
+        st.sampled_from(["app_name", "code_length", "ttl", "allowed_countries", "other"]),
+        st.one_of(field_text, st.lists(field_text, max_size=3)), max_size=5))
+    response = owner_client.post(SETTINGS, form)
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        assert settings_of(alice_with_sms) == before
+    else:
+        verification.save_settings(alice_with_sms, app_name=before[0], code_length=before[1],
+                                   ttl=before[2], allowed_countries=before[3],
+                                   actor=alice_with_sms)
+
+
+@examples(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=st.one_of(field_text, st.lists(field_text, max_size=3)))
+def test_no_typed_code_gives_a_500(owner_client, settings, code):
+    settings.VERIFY_STARTS_PER_NUMBER_PER_HOUR = 1000  # a fresh try for every example
+    owner_client.post(TRY)
+    assert Verification.objects.filter(status="pending").count() == 1
+    response = owner_client.post(CHECK, {"code": code})
+    assert response.status_code in (302, 400)
 
 
 def test_a_sub_user_sees_the_settings_but_cannot_change_them(sam_client, alice_with_sms):
