@@ -64,7 +64,7 @@ class VerifyStartForm(forms.Form):
     """What a verification is started with (`POST /api/v1/verify`, the page's "try it"):
     checked here once; the settings fill in what is left out."""
 
-    to = forms.CharField(label=_("Phone number"), max_length=16, strip=False,
+    to = forms.CharField(label=_("Phone number"), strip=False,
                          help_text=_("In E.164 form, e.g. +40712345678."))
     code_length = forms.IntegerField(label=_("Code length"), required=False,
                                      min_value=CODE_LENGTHS[0], max_value=CODE_LENGTHS[1])

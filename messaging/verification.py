@@ -135,9 +135,12 @@ def save_settings(owner, *, app_name: str, code_length: int, ttl: int,
     current.allowed_countries = countries
     current.save()
     if before != countries:
-        record(request, EventType.VERIFY_SETTINGS_CHANGED, user=actor,
+        # The account's event; an operator (in the admin) is named in it.
+        operator = getattr(actor, "account_id", None) != owner.pk
+        detail = {"operator": actor.get_username()} if operator and actor is not None else {}
+        record(request, EventType.VERIFY_SETTINGS_CHANGED, user=owner if operator else actor,
                added=", ".join(c for c in countries if c not in before) or "-",
-               removed=", ".join(c for c in before if c not in countries) or "-")
+               removed=", ".join(c for c in before if c not in countries) or "-", **detail)
     return current
 
 
