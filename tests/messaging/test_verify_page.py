@@ -308,9 +308,12 @@ def test_the_list_masks_numbers_and_shows_times_in_the_users_time_zone(owner_cli
 
 
 def test_an_account_with_no_verification_shows_the_empty_state(owner_client):
-    page = text(owner_client.get(PAGE))
+    response = owner_client.get(PAGE)
+    page = text(response)
     assert "No verification yet." in page
     assert "No verification was started in the last 30 days." in page
+    # No empty chart: the sentence says it.
+    assert 'data-chart="verify-chart"' not in response.content.decode()
 
 
 def test_the_list_shows_the_last_50_and_another_accounts_none(owner_client, alice_with_sms,
