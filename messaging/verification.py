@@ -378,10 +378,10 @@ def check(user, verification_id, code) -> Verification:
     else:
         # One attempt fewer; the last one denies. One conditional UPDATE each, so parallel
         # wrong codes never take more attempts than there are.
-        taken = (open_rows.filter(attempts_left=1)
-                 .update(attempts_left=0, status=Verification.Status.DENIED, decided_at=now)
-                 or open_rows.filter(attempts_left__gt=1)
-                 .update(attempts_left=F("attempts_left") - 1))
+        taken = (open_rows.filter(attempts_left__gt=1)
+                 .update(attempts_left=F("attempts_left") - 1)
+                 or open_rows.filter(attempts_left=1)
+                 .update(attempts_left=0, status=Verification.Status.DENIED, decided_at=now))
         if not taken:
             verification.refresh_from_db()
             raise _no_longer_pending(verification)

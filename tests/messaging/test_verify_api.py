@@ -306,3 +306,24 @@ def test_a_provider_refusal_answers_delivery_failed_and_costs_no_start(client, k
     settings.SMS_BACKEND = "locmem"
     assert start(client, key).status_code == 201  # the refused one was not counted
     assert len(sms.outbox) == 1
+
+
+def test_the_document_describes_the_endpoints_with_curl_examples(client):
+    document = client.get("/api/v1/openapi.json").json()
+    paths = document["paths"]
+    start_op = paths["/api/v1/verify"]["post"]
+    check_op = paths["/api/v1/verify/{verification_id}/check"]["post"]
+    assert "curl -X POST" in start_op["description"] and "/api/v1/verify" in start_op["description"]
+    assert "curl -X POST" in check_op["description"] and '"code"' in check_op["description"]
+    assert {"201", "400", "401", "403", "409", "429", "503"} <= set(start_op["responses"])
+    assert {"200", "404", "409"} <= set(check_op["responses"])
+    assert {"200", "404"} <= set(paths["/api/v1/verify/{verification_id}"]["get"]["responses"])
+    assert {"200", "404", "409"} <= set(
+        paths["/api/v1/verify/{verification_id}/cancel"]["post"]["responses"])
+    start_in = document["components"]["schemas"]["VerifyStartIn"]
+    assert start_in["required"] == ["to"]
+    assert (start_in["properties"]["code_length"]["minimum"],
+            start_in["properties"]["code_length"]["maximum"]) == (6, 10)
+    assert (start_in["properties"]["ttl"]["minimum"],
+            start_in["properties"]["ttl"]["maximum"]) == (60, 600)
+    assert start_op["security"]  # a key or a token
