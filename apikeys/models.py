@@ -26,6 +26,7 @@ SCOPE_LABELS = {
     "keys:read": _("See the account's API keys"),
     "keys:write": _("Create, change and revoke API keys"),
     "account:read": _("Read the account's details"),
+    "verify": _("Send and check verification codes (SMS Authenticator)"),
 }
 MAX_GRACE_SECONDS = 7 * 24 * 60 * 60
 

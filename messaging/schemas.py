@@ -8,8 +8,16 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from portal.api.schemas import Input, PageQuery, no_nul, text_pattern
+from portal.api.schemas import Input, PageQuery, form_input, no_nul, text_pattern
 
+from .forms import (
+    CODE_LENGTHS,
+    CODE_PATTERN,
+    TTL_SECONDS,
+    VERIFY_LOCALES,
+    VerifyCheckForm,
+    VerifyStartForm,
+)
 from .sending import SENDER_NAME
 
 # What `sending.validate` accepts, said in the document; `validate` is what checks it.
@@ -107,3 +115,58 @@ class SenderOut(Schema):
 class SendersOut(Schema):
     status: Literal[True]
     senders: list[SenderOut]
+
+
+# --- the SMS Authenticator (messaging.verify_api) -------------------------------------------
+
+# The start's input is the page's form (validate once): the form checks, the document says
+# what the form accepts (portal.api.schemas.form_input).
+_LOCALE = Annotated[str | None, WithJsonSchema({"anyOf": [
+    {"type": "string", "enum": [code for code, _name in VERIFY_LOCALES]},
+    {"type": "string", "maxLength": 0}, {"type": "null"}]})]
+
+VerifyStartIn = form_input(
+    VerifyStartForm, "VerifyStartIn",
+    fields={"to": (Annotated[str, WithJsonSchema(NUMBER)], ...), "locale": (_LOCALE, None)},
+    descriptions={
+        "to": "The number to verify, in E.164 form (e.g. +40712345678), in one of the account's "
+              "allowed countries (else 403 DESTINATION_NOT_ALLOWED).",
+        "code_length": f"Digits in the code, {CODE_LENGTHS[0]} to {CODE_LENGTHS[1]}. Default: "
+                       "the account's setting (6).",
+        "ttl": f"Seconds the code is good for, {TTL_SECONDS[0]} to {TTL_SECONDS[1]}. Default: "
+               "the account's setting (300).",
+        "locale": "Language of the SMS: en or ro. Empty or absent: the user's language.",
+        "app_name": "The name the SMS gives (\"<code> is your <app name> code\"). Empty or absent: "
+                    "the account's setting, else the service's name.",
+    },
+)
+VerifyCheckIn = form_input(
+    VerifyCheckForm, "VerifyCheckIn",
+    fields={"code": (Annotated[str, WithJsonSchema({"type": "string",
+                                                    "pattern": CODE_PATTERN})], ...)},
+    descriptions={"code": "The code the user typed: 6 to 10 digits. A wrong one takes one of "
+                          "the 5 attempts."},
+)
+
+
+class VerificationOut(Schema):
+    id: str = Field(examples=["vf_9cjSvTCl8h5im69_rXw7"])
+    to: str = Field(description="The number, masked.", examples=["+4071****678"])
+    status: Literal["pending", "approved", "denied", "expired", "canceled"] = Field(
+        description="denied: out of attempts.")
+    delivery: Literal["queued", "sent", "delivered", "failed"] = Field(
+        description="What became of the SMS, as the provider reports it.")
+    expires_at: str
+    attempts_left: int
+
+
+class OneVerificationOut(Schema):
+    status: Literal[True]
+    verification: VerificationOut
+
+
+class StartedOut(Schema):
+    status: Literal[True]
+    verification: VerificationOut
+    test_code: str | None = Field(None, description="With a test key only (nothing was sent): "
+                                                    "the code.")

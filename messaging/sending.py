@@ -120,8 +120,8 @@ class SendingRefused(Exception):
         self.message = message
 
 
-def send_messages(user, outgoing: Outgoing, key_id: str = "",
-                  test: bool = False) -> list[Message]:
+def send_messages(user, outgoing: Outgoing, key_id: str = "", test: bool = False,
+                  sent_body: str | None = None) -> list[Message]:
     """Store one message per recipient and hand each to the SMS backend.
 
     A sub-user must be inside its sending hours and have room in its monthly limit for every
@@ -129,7 +129,9 @@ def send_messages(user, outgoing: Outgoing, key_id: str = "",
     provider's refusal marks that message failed (and gives its place in the monthly limit
     back); the others still go. With `test` (a test key's request) the hours still apply,
     but the messages are stored as sent test messages, reach no backend and count against
-    no limit.
+    no limit. `sent_body`, when given, is the text that goes to the phones while the
+    messages store `outgoing.body` (a verification code's SMS is stored with the code
+    blanked, so no list of messages shows it).
     """
     if outgoing.errors:
         raise ValueError("refusing to send a request that did not validate")
@@ -153,7 +155,8 @@ def send_messages(user, outgoing: Outgoing, key_id: str = "",
             key_id=key_id,
         )
         try:
-            result = send_sms(number, outgoing.body, sender=outgoing.sender_id,
+            result = send_sms(number, outgoing.body if sent_body is None else sent_body,
+                              sender=outgoing.sender_id,
                               status_callback=callback)
         except SMSError:
             message.status = Message.Status.FAILED

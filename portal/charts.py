@@ -58,15 +58,20 @@ def days_to(today: date | None = None, days: int = DAYS) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
-def day_chart(counts: Mapping[date, int], first: date, days: int = DAYS) -> Chart:
-    """One bar a day from `first`, for `days` days; a day missing from `counts` is 0."""
+def day_chart(counts: Mapping[date, int], first: date, days: int = DAYS,
+              scale: int | None = None) -> Chart:
+    """One bar a day from `first`, for `days` days; a day missing from `counts` is 0.
+
+    `scale` (used when above the highest count) is the count of a full-height bar: charts
+    drawn one over the other share it, so their bars compare."""
     peak = max((counts.get(first + timedelta(days=i), 0) for i in range(days)), default=0)
+    full = max(peak, scale or 0)
     slot = WIDTH // days
     bars = []
     for i in range(days):
         day = first + timedelta(days=i)
         count = counts.get(day, 0)
-        height = round((HEIGHT - TOP) * count / peak) if peak else 0
+        height = round((HEIGHT - TOP) * count / full) if full else 0
         if count and height < 1:
             height = 1  # a day with use is never drawn as empty
         bars.append(Bar(day=day, count=count, x=i * slot, y=HEIGHT - height,

@@ -486,6 +486,10 @@ API_TOKEN_RATE_LIMIT_PER_MINUTE = envint("API_TOKEN_RATE_LIMIT_PER_MINUTE", "600
 SMS_MAX_RECIPIENTS = envint("SMS_MAX_RECIPIENTS", "100")
 SMS_MAX_LENGTH = envint("SMS_MAX_LENGTH", "1600")
 SMS_STATUS_CALLBACK_URL = envstr("SMS_STATUS_CALLBACK_URL", SITE_URL + "/api/v1/sms/status")
+# The SMS Authenticator (POST /api/v1/verify): starts an hour per destination number (across
+# accounts) and per account, reserved before the SMS goes, apart from the sign-in codes' caps.
+VERIFY_STARTS_PER_NUMBER_PER_HOUR = envint("VERIFY_STARTS_PER_NUMBER_PER_HOUR", "5")
+VERIFY_STARTS_PER_ACCOUNT_PER_HOUR = envint("VERIFY_STARTS_PER_ACCOUNT_PER_HOUR", "1000")
 # Server processes add up key usage (in memory, or in Redis with REDIS_URL) and write it this
 # often, one UPDATE per key (Times Used may lag by about twice this). 0: write on every request.
 API_USAGE_FLUSH_SECONDS = envint("API_USAGE_FLUSH_SECONDS", "1")

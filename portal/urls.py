@@ -8,7 +8,7 @@ urlpatterns = [
     path("help/", views.help_page, name="help"),
     path("", include("accounts.urls")),
     path("account/api-keys/", include("apikeys.urls")),
-    path("account/senders/", include("messaging.urls")),
+    path("account/", include("messaging.urls")),
     path("account/", include("security.urls")),
     path("api/v1/", api.urls()),
     path("i18n/setlang/", views.set_language, name="set_language"),

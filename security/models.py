@@ -46,6 +46,7 @@ class EventType(models.TextChoices):
     PERMISSION_DENIED = "permission.denied", _("Access refused (permission)")
     BROWSER_REMEMBERED = "browser.remembered", _("Browser remembered (no code for 30 days)")
     BROWSER_FORGOTTEN = "browser.forgotten", _("Remembered browser forgotten")
+    VERIFY_SETTINGS_CHANGED = "verify.settings", _("SMS Authenticator settings changed")
 
 
 # How the names in an event's detail record read on the Account activity page.

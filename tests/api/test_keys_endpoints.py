@@ -63,7 +63,7 @@ def test_creating_a_signing_key_adds_the_signing_secret(client, key):
                 key=key.full_key).json()
     assert data["key"]["signing"] is True and len(data["signing_secret"]) >= 43
     assert data["key"]["scopes"] == ["sms:send", "sms:read", "keys:read", "keys:write",
-                                     "account:read"]
+                                     "account:read", "verify"]
 
 
 @pytest.mark.parametrize("body,field", [

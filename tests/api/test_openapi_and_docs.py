@@ -38,7 +38,9 @@ def test_every_route_is_in_the_document_and_nothing_else(client):
             "/api/v1/keys/{key_id}/whitelist/{entry_id}", "/api/v1/regenerateAPIKey",
             "/api/v1/sms/send", "/api/v1/sms/messages", "/api/v1/sms/stats",
             "/api/v1/health", "/api/v1/sms/status", "/api/v1/keys/{key_id}/disable",
-            "/api/v1/keys/{key_id}/enable", "/api/v1/senders"} == set(document["paths"])
+            "/api/v1/keys/{key_id}/enable", "/api/v1/senders", "/api/v1/verify",
+            "/api/v1/verify/{verification_id}", "/api/v1/verify/{verification_id}/check",
+            "/api/v1/verify/{verification_id}/cancel"} == set(document["paths"])
 
 
 def test_the_served_document_has_no_repeated_keys(client):

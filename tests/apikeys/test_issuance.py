@@ -57,7 +57,7 @@ def test_a_person_gets_all_its_permissions_allow_by_default(make_user, alice):
     made = flows.create_key(None, sub, description="x", type=APIKey.Type.CLOUD)
     assert made.key.scopes == ["keys:read", "keys:write", "account:read"]
     assert flows.create_key(None, alice, description="y").key.scopes == [
-        "sms:send", "sms:read", "keys:read", "keys:write", "account:read"]
+        "sms:send", "sms:read", "keys:read", "keys:write", "account:read", "verify"]
 
 
 def test_the_page_shows_a_scope_beyond_the_sub_user_on_its_field(client, make_user, alice):
