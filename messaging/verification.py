@@ -27,8 +27,10 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -37,7 +39,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from phonenumbers.geocoder import LOCALE_DATA
 
 from accounts.models import User
 from portal import ratelimit
@@ -145,22 +146,26 @@ def save_settings(owner, *, app_name: str, code_length: int, ttl: int,
 
 
 def country_name(code: str, language: str | None = None) -> str:
-    """A country's name in `language` (the active one), as phonenumbers knows it."""
-    names = LOCALE_DATA.get(code) or {}
+    """A country's name in `language` (the active one), from the Unicode CLDR (Babel)."""
     lang = (language or get_language() or "en").split("-")[0]
-    name = names.get(lang, "*aa")
-    for _hop in range(3):  # "*xx": the same as language xx ("aa": the English name)
-        if not name.startswith("*"):
-            break
-        name = names.get(name[1:], "")
-    return name or code
+    try:
+        names = Locale.parse(lang).territories
+    except (UnknownLocaleError, ValueError):
+        names = Locale.parse("en").territories
+    return names.get(code) or code
 
 
 def country_choices() -> list[tuple[str, str]]:
     """(ISO code, localized name) of every country numbers can be sent to, by name."""
     choices = [(code, f"{country_name(code)} ({code})")
                for code in phonenumbers.SUPPORTED_REGIONS if code != "001"]
-    return sorted(choices, key=lambda choice: choice[1].casefold())
+    return sorted(choices, key=lambda choice: _sort_key(choice[1]))
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical whatever the accents: Åland with the As, Țara Galilor with the Ts."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name)
+                   if not unicodedata.combining(c)).casefold()
 
 
 # --- the SMS ---------------------------------------------------------------------------------
@@ -412,7 +417,13 @@ def recent(owner, limit: int = 50) -> list[Verification]:
                 .filter(owner=owner)[:limit])
 
 
-def daily(owner, days: int = 30) -> tuple[dict[date, int], dict[date, int]]:
+class Daily(NamedTuple):
+    first: date  # the first of the days, in the owner's time zone (the last is today)
+    started: dict[date, int]
+    approved: dict[date, int]
+
+
+def daily(owner, days: int = 30) -> Daily:
     """Verifications started and approved a day for the last `days` days, in the owner's time
     zone (days with none are left out). One query."""
     owner = _owner(owner)
@@ -434,4 +445,4 @@ def daily(owner, days: int = 30) -> tuple[dict[date, int], dict[date, int]]:
         started[day] = n_started
         if n_approved:
             approved[day] = n_approved
-    return started, approved
+    return Daily(first, started, approved)

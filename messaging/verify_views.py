@@ -4,15 +4,13 @@ the latest verifications and a 30-day chart. Thin: the rules live in
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -92,18 +90,8 @@ def _rows(owner) -> list[Row]:
     return rows
 
 
-def _today(owner) -> date:
-    # The last of verification.daily's days: today in the owner's time zone.
-    try:
-        zone = zoneinfo.ZoneInfo(owner.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return timezone.now().astimezone(zone).date()
-
-
 def _chart(owner) -> PairChart:
-    started, approved = verification.daily(owner, days=DAYS)
-    first = _today(owner) - timedelta(days=DAYS - 1)
+    first, started, approved = verification.daily(owner, days=DAYS)
     scale = max([*started.values(), *approved.values(), 0])
     one = day_chart(started, first, DAYS, scale=scale)
     two = day_chart(approved, first, DAYS, scale=scale)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from portal import sms
@@ -42,14 +41,6 @@ def test_try_it_sends_a_code_and_the_typed_code_is_approved(page: Page, alice_wi
     expect(page.locator("#activity")).to_contain_text("Approval rate: 100%")
 
 
-def _catalogue_has_the_page() -> bool:
-    with translation.override("ro"):
-        return translation.gettext("SMS Authenticator") != "SMS Authenticator"
-
-
-@pytest.mark.xfail(not _catalogue_has_the_page(), strict=True,
-                   reason="locale/ro lacks the page's strings until the lead merges "
-                          "notes/verifypage_ro.po")
 def test_the_page_speaks_romanian(page: Page, alice_with_phone):
     sign_in(page)
     page.goto("/account/verify/")

@@ -158,7 +158,7 @@ def test_daily_counts_started_and_approved_in_the_owners_time_zone(alice_with_sm
         verification.check(alice_with_sms, found.public_id, code_in(sms.outbox[-1].body))
         verification.start(alice_with_sms, "+40712345670")
         with django_assert_num_queries(1):
-            started, approved = verification.daily(alice_with_sms)
+            _first, started, approved = verification.daily(alice_with_sms)
     assert started == {date(2026, 5, 4): 2} and approved == {date(2026, 5, 4): 1}
 
 
@@ -178,3 +178,18 @@ def test_the_stored_message_never_holds_the_code(alice_with_sms):
         verification.start(alice_with_sms, NUMBER, code_length=length)
         code = code_in(sms.outbox[-1].body)
         assert code not in Message.objects.order_by("-id").first().body
+
+
+
+def test_countries_are_named_in_the_readers_language_and_sorted_by_letter():
+    from django.utils import translation
+
+    from messaging.verification import country_choices
+    english = country_choices()
+    assert dict(english)["DE"] == "Germany (DE)"
+    assert dict(english)["AC"] == "Ascension Island (AC)"  # every code has a name
+    names = [name for _code, name in english]
+    assert names.index("Åland Islands (AX)") < names.index("Albania (AL)")  # Å with the As
+    with translation.override("ro"):
+        romanian = dict(country_choices())
+    assert romanian["DE"] == "Germania (DE)" and romanian["ZA"] == "Africa de Sud (ZA)"
