@@ -249,19 +249,10 @@ def main() -> None:
     if args.inner:
         inner(args)
         return
-    from bench.server import make_site
+    from bench.server import run_inner
 
-    site = make_site(suffix="keylist")
-    try:
-        out = site.python("-m", "bench.keylist", "--inner", "--keys", str(args.keys),
-                          "--account", str(args.account), "--rounds", str(args.rounds),
-                          timeout=3600)
-    finally:
-        site.close()
-    for line in out.splitlines():
-        if line.startswith("{"):
-            print(line, flush=True)
-
+    run_inner("bench.keylist", ["--keys", str(args.keys), "--account", str(args.account),
+                                "--rounds", str(args.rounds)], suffix="keylist", timeout=3600)
 
 if __name__ == "__main__":
     main()

@@ -177,3 +177,17 @@ def start_server(site: Site, workers: int = 2, timeout: float = 60,
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"{wsgi} did not answer in time:\n" + log.read_text()[-3000:])
+
+
+def run_inner(module: str, args: list[str], *, extra_env: dict[str, str] | None = None,
+              suffix: str, timeout: int) -> None:
+    """Run `python -m <module> --inner <args>` against a fresh site (make_site) and print
+    the JSON lines it prints: the benchmarks that time code in process."""
+    site = make_site(extra_env, suffix=suffix)
+    try:
+        out = site.python("-m", module, "--inner", *args, timeout=timeout)
+    finally:
+        site.close()
+    for line in out.splitlines():
+        if line.startswith("{"):
+            print(line, flush=True)

@@ -133,20 +133,13 @@ def main() -> None:
     if args.inner:
         inner(args)
         return
-    from bench.server import make_site
+    from bench.server import run_inner
 
     # The per-number and per-account caps would stop the run, not measure it.
-    site = make_site({"VERIFY_STARTS_PER_NUMBER_PER_HOUR": str(10**9),
-                      "VERIFY_STARTS_PER_ACCOUNT_PER_HOUR": str(10**9)}, suffix="verify")
-    try:
-        out = site.python("-m", "bench.verify", "--inner", "--rounds", str(args.rounds),
-                          timeout=1800)
-    finally:
-        site.close()
-    for line in out.splitlines():
-        if line.startswith("{"):
-            print(line, flush=True)
-
+    run_inner("bench.verify", ["--rounds", str(args.rounds)],
+              extra_env={"VERIFY_STARTS_PER_NUMBER_PER_HOUR": str(10**9),
+                         "VERIFY_STARTS_PER_ACCOUNT_PER_HOUR": str(10**9)},
+              suffix="verify", timeout=1800)
 
 if __name__ == "__main__":
     main()
