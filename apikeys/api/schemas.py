@@ -72,11 +72,12 @@ Expiry = Annotated[str | None, WithJsonSchema({"anyOf": [
     {"type": "string", "format": "key-expiry"}, {"type": "string", "maxLength": 0},
     {"type": "null"}]})]
 
-# Not asked: the mode of the key making the request (with a token: live), so no default.
+# Not asked (absent, null or empty, as for expires_at): the mode of the key making the
+# request (with a token: live), so no default.
 Mode = Annotated[str | None, WithJsonSchema({"anyOf": [
     {"type": "string", "enum": [value for value, _ in
                                 CreateKeyForm.base_fields["mode"].choices if value]},
-    {"type": "null"}]})]
+    {"type": "string", "maxLength": 0}, {"type": "null"}]})]
 
 # The inputs are the pages' forms (validate once): the form checks every value, and the
 # document says what the form accepts (portal.api.schemas.form_input).
@@ -97,8 +98,8 @@ CreateKeyIn = form_input(
         "signing": "Default: as the key making the request (with a token: off). A signing key "
                    "creates only signing keys.",
         "mode": "A test key starts sk_test_ and passes every check like a live key, but what it "
-                "sends never reaches a phone. Default: as the key making the request (with a "
-                "token: live). A key creates keys of its own mode only.",
+                "sends never reaches a phone. Empty or absent: as the key making the request "
+                "(with a token: live). A key creates keys of its own mode only.",
     },
     # The form's own rule across fields: scopes, when given, are not empty but for Zoho CRM.
 )

@@ -41,6 +41,7 @@ def test_the_stats_period_is_one_to_ninety_days_as_the_document_says(client, key
     {"description": "x", "type": "zoho_crm", "scopes": []}, {"description": "x" * 201},
     {"description": "x", "scopes": ["sms:nothing"]}, {"description": "x", "signing": 1},
     {"description": "x", "type": "other"}, {"description": "x", "expires_at": 5},
+    {"description": "x", "mode": "staging"}, {"description": "x", "mode": 1},
 ])
 def test_a_key_the_document_refuses_is_refused(client, key, document, body):
     assert not documented(document, "CreateKeyIn", body)
@@ -54,6 +55,8 @@ def test_a_key_the_document_refuses_is_refused(client, key, document, body):
     {"description": "  a  "}, {"description": " " + "x" * 200 + " "},
     {"description": "x", "type": "zoho_crm"}, {"description": "x", "scopes": ["sms:read"]},
     {"description": "x", "expires_at": "", "signing": None, "scopes": None},
+    {"description": "x", "mode": ""}, {"description": "x", "mode": None},
+    {"description": "x", "mode": "live"},
 ])
 def test_a_key_the_document_takes_is_taken(client, key, document, body):
     assert documented(document, "CreateKeyIn", body)
