@@ -28,6 +28,7 @@ from bench.server import ROOT, Site, make_site, start_server
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) \
     or "schemathesis"
 HOOKS = "tests.api.fuzz_formats"
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"  # expected statuses (414)
 # Limits a run reaches in its first seconds: each refusal is in the document, but a run
 # that gets only 429s tests nothing else.
 SERVER_ENV = {
@@ -49,7 +50,7 @@ print(json.dumps({"token": tokens.issue(user)[0]}))
 
 def command(url: str, token: str, max_time: int, extra: list[str]) -> list[str]:
     return [
-        SCHEMATHESIS, "run", f"{url}/api/v1/openapi.json",
+        SCHEMATHESIS, "--config-file", str(CONFIG), "run", f"{url}/api/v1/openapi.json",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--checks", "all", "--exclude-checks", "use_after_free",
         "--max-time", str(max_time),
