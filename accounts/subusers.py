@@ -33,6 +33,14 @@ def account_owner(user: User) -> User:
     return user.owner if user.owner_id else user
 
 
+def account_zone(user: User) -> zoneinfo.ZoneInfo:
+    """The time zone of the user's account (its owner's setting; UTC when unknown)."""
+    try:
+        return zoneinfo.ZoneInfo(account_owner(user).time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def grantable(actor: User) -> list[str]:
     """The permissions `actor` may hand out: never more than it has itself."""
     if not actor.is_sub_user:
@@ -246,12 +254,7 @@ def within_sending_hours(user: User, now: datetime | None = None) -> bool:
     start, end = user.sending_hours_start, user.sending_hours_end
     if start is None or end is None:
         return True
-    owner = account_owner(user)
-    try:
-        zone = zoneinfo.ZoneInfo(owner.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    local = (now or timezone.now()).astimezone(zone).time()
+    local = (now or timezone.now()).astimezone(account_zone(user)).time()
     if start <= end:
         return start <= local < end
     return local >= start or local < end

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hmac
 import secrets
 import unicodedata
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -40,7 +39,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.subusers import account_owner, account_zone
 from portal import ratelimit
 from security.events import record
 from security.models import EventType
@@ -78,10 +77,6 @@ class Started:
 # --- settings --------------------------------------------------------------------------------
 
 
-def _owner(user) -> User:
-    return user.owner if user.owner_id else user
-
-
 def region_of(number: str) -> str:
     """The ISO 3166 code of a number's country ("" when unknown)."""
     try:
@@ -93,7 +88,7 @@ def region_of(number: str) -> str:
 
 def settings_for(owner) -> VerifySettings:
     """The account's settings; a new account's allowed countries are its verified phone's."""
-    owner = _owner(owner)
+    owner = account_owner(owner)
     found = VerifySettings.objects.filter(owner=owner).first()
     if found is not None:
         return found
@@ -110,7 +105,7 @@ def save_settings(owner, *, app_name: str, code_length: int, ttl: int,
                   allowed_countries: list[str], actor, request=None) -> VerifySettings:
     """Change the account's settings (the page asks for fresh proof first; operators use the
     admin). A change of the allowed countries is a security event."""
-    owner = _owner(owner)
+    owner = account_owner(owner)
     countries = sorted({str(c).upper() for c in allowed_countries})
     errors: dict[str, list[str]] = {}
     if len(app_name or "") > APP_NAME_MAX:
@@ -266,7 +261,7 @@ def start(user, to, *, code_length=None, ttl=None, locale=None, app_name=None,
         raise VerifyRefused("VALIDATION_ERROR", _("Nothing was sent: %(fields)s not right.")
                             % {"fields": ", ".join(sorted(fields))}, fields=fields)
     data = form.cleaned_data
-    owner = _owner(user)
+    owner = account_owner(user)
     verify_settings = settings_for(owner)
     number = data["to"]
     country = region_of(number)
@@ -412,7 +407,7 @@ def cancel(user, verification_id) -> Verification:
 
 def recent(owner, limit: int = 50) -> list[Verification]:
     """The account's latest verifications (its sub-users' too), newest first."""
-    owner = _owner(owner)
+    owner = account_owner(owner)
     return list(Verification.objects.select_related("message", "user")
                 .filter(owner=owner)[:limit])
 
@@ -426,11 +421,8 @@ class Daily(NamedTuple):
 def daily(owner, days: int = 30) -> Daily:
     """Verifications started and approved a day for the last `days` days, in the owner's time
     zone (days with none are left out). One query."""
-    owner = _owner(owner)
-    try:
-        zone = zoneinfo.ZoneInfo(owner.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
+    owner = account_owner(owner)
+    zone = account_zone(owner)
     today = timezone.now().astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, time.min, tzinfo=zone)
