@@ -112,10 +112,14 @@ def _converter(field: models.Field):
 
 
 @cache
-def _converters() -> tuple:
+def _converters() -> tuple[tuple[int, object], ...]:
+    """(column index, conversion) for the columns whose value the row does not take as read:
+    most columns (ids, text, integers) need none, and a conversion costs a call."""
     fields = ([APIKey._meta.get_field(name) for name in _KEY_FIELDS]
               + [User._meta.get_field(name) for name in _USER_FIELDS])
-    return tuple(_converter(field) for field in fields) + (bool, bool)
+    converters = [_converter(field) for field in fields] + [bool, bool]
+    return tuple((index, convert) for index, convert in enumerate(converters)
+                 if convert is not None)
 
 
 def find(lookup_id: str) -> KeyRow | None:
@@ -127,5 +131,8 @@ def find(lookup_id: str) -> KeyRow | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return KeyRow(*[value if convert is None or value is None else convert(value)
-                    for convert, value in zip(_converters(), row, strict=True)])
+    values = list(row)
+    for index, convert in _converters():
+        if values[index] is not None:
+            values[index] = convert(values[index])
+    return KeyRow(*values)

@@ -6,7 +6,9 @@ tokens, never cookies) and answers in its own JSON shape, so it needs none of th
 middleware stands right after Django's SecurityMiddleware (HSTS, nosniff, the referrer and
 opener policies, the HTTPS redirect the API is exempt from) and sends an `/api/` request
 straight to its view, with the few things the API does need: the reader's language for its
-messages, and the portal's CSP and frame headers (the docs page is HTML).
+messages, and the CSP and frame headers. A JSON answer loads nothing and is never framed, so
+its policy allows nothing (`default-src 'none'`, as OWASP advises for APIs); the docs page is
+HTML and gets the portal's policy.
 
 What the API's views themselves guarantee (portal.api.main.api_view): CSRF off, errors in
 the JSON shape, plain HTTP refused, `Cache-Control: no-store`.
@@ -27,9 +29,12 @@ PREFIX = "/api/"
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _csp_header() -> str:
-    # The portal's policy (django-csp's setting), written once: every API response is JSON or
-    # the docs page, which loads its files from this site only.
+    # The portal's policy (django-csp's setting), written once, for the docs page: it loads
+    # its files from this site only.
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     return "; ".join(" ".join([name, *values]) for name, values in directives.items())
 
@@ -44,23 +49,25 @@ def _resolve(path: str) -> ResolverMatch:
 class APIDoorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.headers = {
-            "Content-Security-Policy": _csp_header(),
-            "X-Frame-Options": settings.X_FRAME_OPTIONS,
-        }
+        self.page_policy = _csp_header()
+        self.frame_options = settings.X_FRAME_OPTIONS
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path_info.startswith(PREFIX):
             return self.get_response(request)
         language = translation.get_language_from_request(request)
+        # As LocaleMiddleware does for the pages: the language stays active until the next
+        # request of this thread sets its own (switching it back cost more than setting it).
         translation.activate(language)
-        try:
-            response = self._view(request)
-        finally:
-            translation.deactivate()
-        for name, value in self.headers.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault("Content-Language", language)
+        response = self._view(request)
+        headers = response.headers
+        if "Content-Security-Policy" not in headers:
+            json = headers.get("Content-Type", "").startswith("application/json")
+            headers["Content-Security-Policy"] = JSON_POLICY if json else self.page_policy
+        if "X-Frame-Options" not in headers:
+            headers["X-Frame-Options"] = self.frame_options
+        if "Content-Language" not in headers:
+            headers["Content-Language"] = language
         match = getattr(request, "resolver_match", None)
         # The URL pattern, never the path a client sent: a bounded set of label values.
         endpoint = match.route if match is not None and match.url_name != "unknown" else "-"

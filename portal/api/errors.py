@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import time
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from portal import metrics
@@ -81,11 +82,22 @@ class APIError(Exception):
         self.retry_after = retry_after
         self.extra = extra  # members beside "error" (user/auth's "challenge")
 
-    def response(self) -> JsonResponse:
+    def response(self) -> HttpResponse:
         return error_response(
             self.code, self.message, status=self.status, fields=self.fields,
             retry_after=self.retry_after, extra=self.extra,
         )
+
+
+_ENCODER = DjangoJSONEncoder()  # JsonResponse's encoder, made once (it keeps no state)
+
+
+def json_response(data: dict, status: int = 200) -> HttpResponse:
+    """`data` as JSON, as Django's JsonResponse writes it (the same encoder) but in about
+    half its time: one encoder for every answer, and bytes, so the response does not look
+    for a charset to encode with."""
+    return HttpResponse(_ENCODER.encode(data).encode(), status=status,
+                        content_type="application/json")
 
 
 def error_response(
@@ -96,13 +108,13 @@ def error_response(
     fields: dict[str, list[str]] | None = None,
     retry_after: int | None = None,
     extra: dict | None = None,
-) -> JsonResponse:
+) -> HttpResponse:
     metrics.refusal(code).inc()
     error: dict = {"code": code, "message": str(message)}
     if fields:
         error["fields"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
-    response = JsonResponse({"status": False, "error": error, **(extra or {})},
-                            status=status or STATUS[code])
+    response = json_response({"status": False, "error": error, **(extra or {})},
+                             status=status or STATUS[code])
     if retry_after:
         response["Retry-After"] = str(int(retry_after))
     return response

@@ -33,7 +33,32 @@ signing headers for keys that require it, or with a token from `POST /api/v1/use
 `{"status": false, "error": {"code", "message"[, "fields"]}}`."""
 
 
+class _NoResponseYet:
+    """Stands for the response django-ninja makes ahead of every call (its "temporal
+    response", for views that set headers on it or return bare data). Our endpoints answer
+    with their own HttpResponse (`responses.ok`, `APIError`), so it is never used, and
+    making a real one cost more than a tenth of a key-checked request. A view that returns
+    data still gets a real response (`create_response`; tests/api/test_errors.py). So no
+    endpoint may take ninja's `response` argument or stream: set headers on the response
+    the view returns."""
+
+    __slots__ = ("status_code",)
+
+    def __init__(self):
+        self.status_code = 200
+
+
 class PortalAPI(NinjaAPI):
+    def create_temporal_response(self, request: HttpRequest):
+        return _NoResponseYet()
+
+    def create_response(self, request: HttpRequest, data, *, status=None,
+                        temporal_response=None) -> HttpResponse:
+        if isinstance(temporal_response, _NoResponseYet):
+            status, temporal_response = temporal_response.status_code, None
+        return super().create_response(request, data, status=status,
+                                       temporal_response=temporal_response)
+
     def get_openapi_schema(self, **kwargs):
         document = super().get_openapi_schema(**kwargs)
         for operations in document["paths"].values():

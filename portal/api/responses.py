@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import math
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from ..paging import rows
-from .errors import APIError
+from .errors import APIError, json_response
 
 PER_PAGE = 25
 MAX_PAGE = 1_000_000
 
 
-def ok(data: dict, status: int = 200) -> JsonResponse:
+def ok(data: dict, status: int = 200) -> HttpResponse:
     """A success: `{"status": true, ...data}`, exactly as given (no field dropped or added)."""
-    return JsonResponse({"status": True, **data}, status=status)
+    return json_response({"status": True, **data}, status=status)
 
 
 def no_content() -> HttpResponse:

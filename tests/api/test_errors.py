@@ -133,3 +133,30 @@ def test_health_is_503_when_the_cache_does_not_answer(client, db, monkeypatch):
     response = client.get("/api/v1/health")
     assert (response.status_code, error_code(response)) == (503, "SERVICE_UNAVAILABLE")
     assert "unreachable" not in response.content.decode()
+
+
+def test_an_endpoint_that_returns_data_still_gets_its_status_and_body():
+    # portal.api.main.PortalAPI skips django-ninja's temporal response (every endpoint of
+    # ours returns its own HttpResponse); one that returns data must still be answered.
+    from ninja import Router, Status
+    from ninja.testing import TestClient
+
+    from portal.api.main import PortalAPI
+
+    api = PortalAPI(urls_namespace="returns-data")
+    router = Router()
+
+    @router.post("/made", response={201: dict})
+    def made(request):
+        return Status(201, {"made": True})
+
+    @router.get("/plain", response=dict)
+    def plain(request):
+        return {"plain": 1}
+
+    api.add_router("", router)
+    client = TestClient(api)
+    response = client.post("/made")
+    assert (response.status_code, response.json()) == (201, {"made": True})
+    assert response["Content-Type"].startswith("application/json")
+    assert client.get("/plain").json() == {"plain": 1}

@@ -13,17 +13,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _policy(response) -> dict[str, list[str]]:
+    csp = response["Content-Security-Policy"]
+    return dict((part.split()[0], part.split()[1:]) for part in csp.split(";") if part.strip())
+
+
 def _assert_headers(response) -> None:
     csp = response["Content-Security-Policy"]
-    directives = dict(
-        (part.split()[0], part.split()[1:]) for part in csp.split(";") if part.strip()
-    )
+    directives = _policy(response)
     assert directives["script-src"] == ["'self'"]
     assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
     assert directives["frame-ancestors"] == ["'none'"]
+    _assert_the_others(response)
+
+
+def _assert_the_others(response) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def _assert_api_headers(response) -> None:
+    # A JSON answer loads nothing and is never framed: its policy allows nothing at all.
+    assert response["Content-Type"].startswith("application/json")
+    assert _policy(response) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+    _assert_the_others(response)
 
 
 @pytest.mark.django_db
@@ -35,14 +49,19 @@ class TestHeaders:
         _assert_headers(alice_browser.get("/account/devices/"))
 
     def test_an_api_response_carries_them(self, client):
-        response = client.get("/api/v1/health")
-        assert response["Content-Type"].startswith("application/json")
+        _assert_api_headers(client.get("/api/v1/health"))
+
+    def test_the_api_docs_page_has_the_portals_policy(self, client):
+        # HTML that loads the site's own script and styles (Swagger UI).
+        response = client.get("/api/v1/docs")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
         _assert_headers(response)
 
     def test_an_api_error_carries_them(self, client):
         response = client.get("/api/v1/no-such-thing")
         assert response.status_code == 404
-        _assert_headers(response)
+        _assert_api_headers(response)
 
     def test_the_whitelist_refusal_page_carries_them(self, alice, alice_browser):
         from security.models import IPWhitelistEntry
