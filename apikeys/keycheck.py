@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -92,13 +93,14 @@ def _normal_ip(ip: str) -> str | None:
 
 
 def check_key(raw_key: str, *, ip: str, scope: str | None = None,
-              signed: SignedRequest | None = None,
+              signed: SignedRequest | Callable[[], SignedRequest] | None = None,
               request: HttpRequest | None = None, username: str | None = None) -> KeyCheck:
     """Check a presented key for one request; return the key, or the first refusal.
 
     `ip` is the client address (`portal.clientip.client_ip`), `scope` the endpoint's scope
     (None: any key will do), `signed` the request's method, path, body and signature headers
-    (needed for keys with signing on), `username` the smsUser sent with the key, which must
+    (or a function that reads them off the request: only keys with signing on need them),
+    `username` the smsUser sent with the key, which must
     be the key's owner. An accepted request is counted as a use.
     """
     # 1. Format and checksum: a mistyped key never reaches the database.
@@ -135,7 +137,7 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
         return _refuse(Code.KEY_REVOKED, _("This API key was deleted and no longer works."), key)
     # 3. Signature.
     if key.signing:
-        refused = _check_signature(key, signed)
+        refused = _check_signature(key, signed() if callable(signed) else signed)
         if refused is not None:
             return refused
     # 4. IP.

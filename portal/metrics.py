@@ -13,6 +13,7 @@ reaches /metrics; everyone else gets a 404, as if there were nothing there.
 from __future__ import annotations
 
 import hmac
+import itertools
 import os
 from functools import lru_cache
 
@@ -35,12 +36,24 @@ API_REQUESTS = Counter("portal_api_requests_total", "API requests answered",
 API_REFUSALS = Counter("portal_api_refusals_total", "API error answers, by error code",
                        ["code"])
 KEY_CHECK_SECONDS = Histogram(
-    "portal_api_key_check_seconds", "Time to check a presented API key",
+    "portal_api_key_check_seconds", "Time to check a presented API key (one check in 16)",
     buckets=(0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25),
 )
 SMS = Counter("portal_sms_total", "SMS handed to the provider, by result", ["result"])
 SIGN_INS = Counter("portal_sign_ins_total", "Password sign-ins, by door and result",
                    ["door", "result"])
+
+
+# One key check in this many is timed: writing every one to the histogram (three shared-memory
+# writes) cost about 5 us of a request that takes 150 us in all; a sample shows the same
+# distribution, and portal_api_requests_total counts every answer.
+KEY_CHECK_TIMED_EVERY = 16
+_key_checks = itertools.count()
+
+
+def time_this_key_check() -> bool:
+    """Is this key check one of the timed ones?"""
+    return next(_key_checks) % KEY_CHECK_TIMED_EVERY == 0
 
 
 @lru_cache(maxsize=1024)

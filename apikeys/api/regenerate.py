@@ -7,6 +7,7 @@ dies at once. Credentials in a query string and any method but POST are refused.
 
 from __future__ import annotations
 
+from functools import partial
 from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
@@ -204,7 +205,7 @@ def regenerate_api_key_refused(request):
 def _by_key(request, raw_key: str) -> APIKey:
     body = read_payload(request).raw
     result = check_key(raw_key, ip=client_ip(request), scope="keys:write",
-                       signed=signed_request(request, body), request=request)
+                       signed=partial(signed_request, request, body), request=request)
     if not result.ok:
         refusal = result.refusal
         raise APIError(refusal.code, str(refusal.message), status=refusal.status,

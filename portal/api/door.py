@@ -68,6 +68,10 @@ class APIDoorMiddleware:
             headers["X-Frame-Options"] = self.frame_options
         if "Content-Language" not in headers:
             headers["Content-Language"] = language
+        if not response.streaming and "Content-Length" not in headers:
+            # As CommonMiddleware does for the pages: without it the server sends the answer
+            # in chunks (one more write, and more for the client to read).
+            headers["Content-Length"] = str(len(response.content))
         match = getattr(request, "resolver_match", None)
         # The URL pattern, never the path a client sent: a bounded set of label values.
         endpoint = match.route if match is not None and match.url_name != "unknown" else "-"

@@ -96,3 +96,17 @@ def test_the_signed_path_is_the_raw_request_target(served):
     assert status == 404 and b"NOT_FOUND" in body
     status, body = request(server, "GET", raw, signed(key, "GET", "/api/v1/keys/Abc"))
     assert status == 401 and b"INVALID_SIGNATURE" in body
+
+
+def test_an_answer_comes_whole_with_its_length_not_in_chunks(served):
+    site, server, keys = served
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("GET", "/api/v1/me", headers={"X-API-Key": keys["cloud"][0]["key"]})
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    assert response.status == 200
+    assert response.getheader("Transfer-Encoding") is None
+    assert response.getheader("Content-Length") == str(len(body))

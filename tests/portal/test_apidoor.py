@@ -53,3 +53,9 @@ def test_a_path_under_api_but_outside_v1_is_the_portals_404(client):
     response = client.get("/api/v0/health")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_every_answer_says_its_length(client):
+    for response in (client.get("/api/v1/health"), client.get("/api/v1/no-such-thing"),
+                     client.post("/api/v1/me")):
+        assert response["Content-Length"] == str(len(response.content))
