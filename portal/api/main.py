@@ -38,7 +38,8 @@ class _NoResponseYet:
     response", for views that set headers on it or return bare data). Our endpoints answer
     with their own HttpResponse (`responses.ok`, `APIError`), so it is never used, and
     making a real one cost more than a tenth of a key-checked request. A view that returns
-    data still gets a real response (`create_response`; tests/api/test_errors.py). So no
+    data still gets a real response (`create_response`, or `api_view` for a response model
+    of None; tests/api/test_errors.py). So no
     endpoint may take ninja's `response` argument or stream: set headers on the response
     the view returns."""
 
@@ -113,6 +114,8 @@ def api_view(view, safe_only: bool = False):
             response = not_found().response()
         except Exception as exc:
             response = _bug_or_outage(request, exc)
+        if isinstance(response, _NoResponseYet):  # ninja's answer for a body-less model
+            response = HttpResponse(status=response.status_code)
         if isinstance(response, HttpResponseNotAllowed):  # ninja's own, in plain text
             response = _method_not_allowed(response.get("Allow", ""))
         response.setdefault("Cache-Control", "no-store")

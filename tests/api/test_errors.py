@@ -154,9 +154,15 @@ def test_an_endpoint_that_returns_data_still_gets_its_status_and_body():
     def plain(request):
         return {"plain": 1}
 
+    @router.delete("/gone", response={204: None})
+    def gone(request):
+        return Status(204, None)
+
     api.add_router("", router)
     client = TestClient(api)
     response = client.post("/made")
     assert (response.status_code, response.json()) == (201, {"made": True})
     assert response["Content-Type"].startswith("application/json")
     assert client.get("/plain").json() == {"plain": 1}
+    deleted = client.delete("/gone")
+    assert (deleted.status_code, deleted.content) == (204, b"")
