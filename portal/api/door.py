@@ -27,6 +27,7 @@ from portal import metrics
 
 PREFIX = "/api/"
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+_NO_BODY = {204, 304}  # RFC 9110: no Content-Length on a 204 (nor a body on either)
 
 
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -68,7 +69,8 @@ class APIDoorMiddleware:
             headers["X-Frame-Options"] = self.frame_options
         if "Content-Language" not in headers:
             headers["Content-Language"] = language
-        if not response.streaming and "Content-Length" not in headers:
+        if (not response.streaming and response.status_code not in _NO_BODY
+                and "Content-Length" not in headers):
             # As CommonMiddleware does for the pages: without it the server sends the answer
             # in chunks (one more write, and more for the client to read).
             headers["Content-Length"] = str(len(response.content))

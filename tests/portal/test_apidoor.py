@@ -55,7 +55,14 @@ def test_a_path_under_api_but_outside_v1_is_the_portals_404(client):
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_every_answer_says_its_length(client):
+def test_every_answer_says_its_length_but_a_204(client, alice):
     for response in (client.get("/api/v1/health"), client.get("/api/v1/no-such-thing"),
                      client.post("/api/v1/me")):
         assert response["Content-Length"] == str(len(response.content))
+    from apikeys import flows
+
+    key = flows.create_key(None, alice, description="door", type="cloud")
+    other = flows.create_key(None, alice, description="gone", type="cloud")
+    revoked = client.delete(f"/api/v1/keys/{other.key.lookup_id}", HTTP_X_API_KEY=key.full_key)
+    assert revoked.status_code == 204
+    assert "Content-Length" not in revoked  # RFC 9110 forbids it on a 204
