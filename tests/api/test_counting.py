@@ -196,3 +196,28 @@ def test_a_forked_process_starts_with_nothing_of_its_parents(key, settings):
         assert counting.active() and counting.pending_uses() == 1  # the parent keeps its own
     finally:
         counting.stop()
+
+
+def test_every_writer_locks_the_keys_in_the_same_order(alice):
+    # Two workers flushing the same keys at once, each in the order its requests came, locked
+    # them crosswise: PostgreSQL ended one flush as a deadlock and its counts came a second
+    # late. Keys and days are written in the order of their ids, whatever order they came in.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apikeys.usage_writes import Pending, write_uses
+
+    first, second = (flows.create_key(None, alice, description=d, type="cloud").key
+                     for d in ("first", "second"))
+    now, today = timezone.now(), timezone.now().date()
+    came = {second.pk: Pending(2, now, "198.51.100.1"), first.pk: Pending(3, now, "198.51.100.1")}
+    days = {(second.pk, today): 2, (first.pk, today): 3}
+    with CaptureQueriesContext(connection) as queries:
+        write_uses(came, days)
+    updated = [pk for query in queries.captured_queries if query["sql"].startswith("UPDATE")
+               for pk in (first.pk, second.pk) if f"= {pk}" in query["sql"].split("WHERE")[-1]]
+    assert updated[:2] == [first.pk, second.pk]  # the keys, by id
+    assert updated[2:4] == [first.pk, second.pk]  # then their days, by id
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.times_used, second.times_used) == (3, 2)
