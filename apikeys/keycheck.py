@@ -100,8 +100,8 @@ def check_key(raw_key: str, *, ip: str, scope: str | None = None,
     `ip` is the client address (`portal.clientip.client_ip`), `scope` the endpoint's scope
     (None: any key will do), `signed` the request's method, path, body and signature headers
     (or a function that reads them off the request: only keys with signing on need them),
-    `username` the smsUser sent with the key, which must
-    be the key's owner. An accepted request is counted as a use.
+    `username` the smsUser sent with the key, which must be the key's owner. An accepted
+    request is counted as a use.
     """
     # 1. Format and checksum: a mistyped key never reaches the database.
     parsed = keyformat.parse(raw_key)

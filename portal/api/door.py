@@ -28,8 +28,6 @@ from portal import metrics
 PREFIX = "/api/"
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _NO_BODY = {204, 304}  # RFC 9110: no Content-Length on a 204 (nor a body on either)
-
-
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 

@@ -39,9 +39,8 @@ class _NoResponseYet:
     with their own HttpResponse (`responses.ok`, `APIError`), so it is never used, and
     making a real one cost more than a tenth of a key-checked request. A view that returns
     data still gets a real response (`create_response`, or `api_view` for a response model
-    of None; tests/api/test_errors.py). So no
-    endpoint may take ninja's `response` argument or stream: set headers on the response
-    the view returns."""
+    of None; tests/api/test_errors.py). So no endpoint may take ninja's `response` argument
+    or stream: set headers on the response the view returns."""
 
     __slots__ = ("status_code",)
 
