@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connection, models
 from django.utils import timezone
@@ -99,7 +99,12 @@ def _sql(vendor: str) -> str:
 def _converter(field: models.Field):
     """How one column's value becomes the row's (None passes through)."""
     if isinstance(field, models.JSONField):
-        return lambda value: tuple(field.from_db_value(value, None, connection) or ())
+        def listed(value):
+            return tuple(field.from_db_value(value, None, connection) or ())
+        # Keys share a few lists of scopes and permissions: each text is decoded once per
+        # process (the tuple is immutable). A driver that already decoded it passes through.
+        known = lru_cache(maxsize=512)(listed)
+        return lambda value: known(value) if isinstance(value, str) else listed(value)
     if isinstance(field, models.DateTimeField):
         def moment(value):
             value = field.to_python(value)
