@@ -6,7 +6,10 @@ view on the lean door (no authentication: a JsonResponse of the anchor's payload
 health and `GET /api/v1/me` with a key (checked and counted), against the
 djangorestframework-api-key reference app's `/plain/` (bare Django) and `/noauth/` (DRF, no
 authentication), from ../shared/perf (its virtualenv /tmp/anchor-venv is made by
-../shared/perf/vs_drf.py). Prints one JSON line of medians (req/s) and the ratios.
+../shared/perf/vs_drf.py). Prints one JSON line of medians: req/s, the ratios, and the
+server's CPU time per answered request (its workers', from /proc, in microseconds). The
+client shares the two cores with the servers, so req/s moves with whatever else runs; CPU
+per request says what each server itself spends on one answer.
 """
 
 from __future__ import annotations
@@ -26,7 +29,26 @@ ANCHOR_PYTHON = Path("/tmp/anchor-venv/bin/python")  # noqa: S108 (where vs_drf.
 ROUNDS, SECONDS, CONNECTIONS = 3, 6, 16
 
 
-def load(url: str, key: str | None = None) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a server: its master and its workers, from /proc."""
+    pids = [pid]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as children:
+            pids += [int(child) for child in children.read().split()]
+    total = 0
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load(url: str, key: str | None = None, pid: int | None = None) -> tuple[float, float]:
+    """(req/s, the server's CPU microseconds per answered request)."""
+    before = _cpu_seconds(pid) if pid else 0.0
     command = [PYTHON, str(PERF / "http_bench.py"), "--url", url, "-d", str(SECONDS),
                "-c", str(CONNECTIONS), "-t", "2"]
     if key:
@@ -35,7 +57,8 @@ def load(url: str, key: str | None = None) -> float:
     result = json.loads(out.strip().splitlines()[-1])
     if result["non_2xx"]:
         raise SystemExit(f"{url}: {result['non_2xx']} answers were not 2xx")
-    return result["rps"]
+    cpu = (_cpu_seconds(pid) - before) / result["total"] * 1e6 if pid else 0.0
+    return result["rps"], cpu
 
 
 def start_anchor(tmp: Path) -> tuple[subprocess.Popen, int]:
@@ -66,22 +89,28 @@ def main() -> None:
                           "--username", "lean")["keys"]["cloud"][0]["key"]
         server = start_server(site, workers=2)
         anchor_url = f"http://127.0.0.1:{anchor_port}"
+        ours, theirs = server.process.pid, anchor.pid
         cases = {
-            "ours_bare": (server.url + "/api/v1/bench-bare", None),
-            "ours_health": (server.url + "/api/v1/health", None),
-            "ours_me": (server.url + "/api/v1/me", key),
-            "drf_plain": (anchor_url + "/plain/", None),
-            "drf_noauth": (anchor_url + "/noauth/", None),
+            "ours_bare": (server.url + "/api/v1/bench-bare", None, ours),
+            "ours_health": (server.url + "/api/v1/health", None, ours),
+            "ours_me": (server.url + "/api/v1/me", key, ours),
+            "drf_plain": (anchor_url + "/plain/", None, theirs),
+            "drf_noauth": (anchor_url + "/noauth/", None, theirs),
         }
-        for url, credential in cases.values():  # warm-up
-            load(url, credential)
-        runs: dict[str, list[float]] = {name: [] for name in cases}
+        for case in cases.values():  # warm-up
+            load(*case)
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(ROUNDS):
-            for name, (url, credential) in cases.items():
-                runs[name].append(load(url, credential))
-        median = {name: round(statistics.median(values), 1) for name, values in runs.items()}
+            for name, case in cases.items():
+                runs[name].append(load(*case))
+        median = {name: round(statistics.median(rps for rps, _ in values), 1)
+                  for name, values in runs.items()}
+        cpu = {name: round(statistics.median(us for _, us in values))
+               for name, values in runs.items()}
         print(json.dumps({
             "rps_median": median,
+            "server_cpu_us_per_request": cpu,
+            "cpu me/drf_noauth": round(cpu["ours_me"] / cpu["drf_noauth"], 3),
             "bare/drf_noauth": round(median["ours_bare"] / median["drf_noauth"], 3),
             "bare/drf_plain": round(median["ours_bare"] / median["drf_plain"], 3),
             "me/bare": round(median["ours_me"] / median["ours_bare"], 3),
