@@ -46,9 +46,9 @@ def _cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def load(url: str, key: str | None = None, pid: int | None = None) -> tuple[float, float]:
-    """(req/s, the server's CPU microseconds per answered request)."""
-    before = _cpu_seconds(pid) if pid else 0.0
+def load(url: str, key: str | None, pid: int) -> tuple[float, float]:
+    """(req/s, the CPU microseconds per answered request of the server whose master is `pid`)."""
+    before = _cpu_seconds(pid)
     command = [PYTHON, str(PERF / "http_bench.py"), "--url", url, "-d", str(SECONDS),
                "-c", str(CONNECTIONS), "-t", "2"]
     if key:
@@ -57,7 +57,7 @@ def load(url: str, key: str | None = None, pid: int | None = None) -> tuple[floa
     result = json.loads(out.strip().splitlines()[-1])
     if result["non_2xx"]:
         raise SystemExit(f"{url}: {result['non_2xx']} answers were not 2xx")
-    cpu = (_cpu_seconds(pid) - before) / result["total"] * 1e6 if pid else 0.0
+    cpu = (_cpu_seconds(pid) - before) / result["total"] * 1e6
     return result["rps"], cpu
 
 
