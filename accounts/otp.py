@@ -43,7 +43,7 @@ def has_second_factor(user: User | int) -> bool:
     query anew on every call."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + second_factor_sql("%(user)s"),
-                       {"user": user if isinstance(user, int) else user.pk, "yes": True})
+                       {"user": user if isinstance(user, int) else user.pk})
         return bool(cursor.fetchone()[0])
 
 
@@ -53,12 +53,13 @@ SECOND_FACTORS = (SMSDevice, TOTPDevice, Passkey, StaticDevice)
 @cache
 def second_factor_sql(user_id: str) -> str:
     """An SQL expression, true when the user `user_id` (a column or a placeholder) has any
-    confirmed device; it takes the parameter `%(yes)s` = True. The one definition of "has a
-    second factor" in SQL (the API's key lookup reads it in the same query)."""
+    confirmed device. The one definition of "has a second factor" in SQL (the API's key
+    lookup reads it in the same query)."""
     qn = connection.ops.quote_name
-    # Table and column names come from the models, every value is a parameter.
+    # Table and column names come from the models; `confirmed` is a boolean column, a
+    # condition by itself on both databases (so the statement needs no parameter for True).
     parts = [f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {qn('user_id')} = {user_id} "  # noqa: S608
-             f"AND {qn('confirmed')} = %(yes)s" for model in SECOND_FACTORS]
+             f"AND {qn('confirmed')}" for model in SECOND_FACTORS]
     return "EXISTS(" + " UNION ALL ".join(parts) + ")"
 
 

@@ -24,6 +24,7 @@ import re
 import secrets
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -50,9 +51,11 @@ class NewKey:
         return f"NewKey(lookup_id={self.lookup_id!r})"
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A well-formed key, taken apart. Says nothing about whether the key exists."""
+class Parsed(NamedTuple):
+    """A well-formed key, taken apart. Says nothing about whether the key exists.
+
+    Immutable, and made on every API request: a named tuple costs a third of a frozen
+    dataclass to build."""
 
     prefix: str
     lookup_id: str
@@ -84,17 +87,17 @@ def _random(length: int) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def _base62(number: int, width: int) -> str:
-    digits = []
-    for _ in range(width):
-        number, rest = divmod(number, 62)
-        digits.append(ALPHABET[rest])
-    return "".join(reversed(digits))
+_PAIRS = [high + low for high in ALPHABET for low in ALPHABET]  # 00 .. zz: base 62**2
 
 
 def checksum(text: str) -> str:
-    """CRC32 of `text` as 6 base62 characters (62**6 > 2**32, so nothing is lost)."""
-    return _base62(zlib.crc32(text.encode("ascii")), CHECK_LENGTH)
+    """CRC32 of `text` as 6 base62 characters (62**6 > 2**32, so nothing is lost).
+
+    Three base-3844 digits, two characters each: every API request checks one, and this
+    takes half the time of six divisions by 62."""
+    number, low = divmod(zlib.crc32(text.encode("ascii")), 62 * 62)
+    high, middle = divmod(number, 62 * 62)
+    return _PAIRS[high] + _PAIRS[middle] + _PAIRS[low]
 
 
 def hash_secret(secret: str) -> str:

@@ -3,20 +3,20 @@ whether the owner has a second factor.
 
 One constant SELECT, written once per process from the models' `_meta` (table and column
 names), run through Django's connection like any other query: its health checks, error
-translation, query logging and `assertNumQueries` all apply. Its one parameter is named, so
+translation, query logging and `assertNumQueries` all apply. Its parameters are named, so
 Django's SQLite cursor turns it into SQLite's form with one `%` format rather than a regular
 expression over the statement. Values go through the fields' own conversions (`to_python`,
-`from_db_value`). The answer is a small frozen `KeyRow`; model instances are loaded only by
+`from_db_value`). The answer is a small `KeyRow`; model instances are loaded only by
 the endpoints that need them (`KeyRow.instance()`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 from accounts.models import User, scopes_for
@@ -29,6 +29,7 @@ _KEY_FIELDS = ("id", "user_id", "lookup_id", "secret_hash", "state", "grace_unti
                "expires_at", "signing", "signing_secret_encrypted", "type", "locked_ip",
                "scopes", "rate_limit_per_minute", "mode")
 _USER_FIELDS = ("username", "email", "is_active", "owner_id", "permissions")
+_API_KIND = str(IPWhitelistEntry.Kind.API)
 
 
 @dataclass(slots=True)
@@ -56,6 +57,7 @@ class KeyRow(KeyRules):
     permissions: tuple[str, ...]
     account_api_listed: bool  # the account (the owner's, for a sub-user) has an API whitelist
     two_factor: bool  # the user has a second factor on (GET /me says so)
+    _scopes: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def account_id(self) -> int:
@@ -63,6 +65,13 @@ class KeyRow(KeyRules):
 
     def holder_scopes(self) -> list[str]:
         return scopes_for(self.owner_id, self.permissions)
+
+    def effective_scopes(self) -> list[str]:
+        # The check asks (the endpoint's scope), then the request's principal: worked out
+        # once per request, from what this request read.
+        if self._scopes is None:
+            self._scopes = KeyRules.effective_scopes(self)
+        return list(self._scopes)
 
     def user(self) -> User:
         """The key's user as a model instance (one read by primary key)."""
@@ -129,10 +138,11 @@ def _converters() -> tuple[tuple[int, object], ...]:
 
 def find(lookup_id: str) -> KeyRow | None:
     """The key with this public id, its owner and the whitelist flag, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor),
-                       {"lookup_id": lookup_id, "kind": str(IPWhitelistEntry.Kind.API),
-                        "yes": True})
+    # The connection is looked up once: each attribute read through `django.db.connection`
+    # looks it up again (a few us each, on every API request).
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(_sql(db.vendor), {"lookup_id": lookup_id, "kind": _API_KIND})
         row = cursor.fetchone()
     if row is None:
         return None
