@@ -15,6 +15,7 @@ class ApikeysConfig(AppConfig):
         api.set_authenticator(auth.authenticate)  # keys and tokens, every endpoint
         api.register(keys.router)
         api.register(regenerate.router)
+        api.answer_refusals("regenerate_api_key", regenerate.refusal)
         board.add_checks("apikeys", dashboard.checks, order=20)
         board.add_section("api_requests", "portal/_day_chart_card.html", dashboard.requests_section,
                           order=10)

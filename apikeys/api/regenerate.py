@@ -17,7 +17,7 @@ from ninja import Router
 from accounts import policy
 from accounts.api import password_step
 from portal.api.body import FORM, read_payload
-from portal.api.errors import APIError, outage
+from portal.api.errors import APIError, bug, outage
 from portal.api.schemas import OUTAGE
 from portal.clientip import client_ip
 from security.events import record
@@ -50,6 +50,7 @@ STATUS_CODES = {
     "PASSWORD_CHANGE_REQUIRED": "904",
     "SECOND_FACTOR_REQUIRED": "904",
     "IP_NOT_ALLOWED": "904",
+    "HTTPS_REQUIRED": "904",  # plain HTTP where the operator requires HTTPS (a 403)
     "INSUFFICIENT_SCOPE": "904",
     "NOT_FOUND": "905",
     "RATE_LIMITED": "906",
@@ -68,7 +69,8 @@ account has more than one active key; refused for accounts with a second factor)
 
 statusCode: 900 success; 901 missing or invalid parameters (400); 902 wrong credentials
 (401); 903 key revoked, replaced, disabled or expired (401); 904 not allowed: IP, scope,
-permission, second factor, password change required, unconfirmed e-mail (403); 905 no such
+permission, second factor, password change required, unconfirmed e-mail, plain HTTP where
+HTTPS is required (403); 905 no such
 key (404); 906 too many requests (429); 907 wrong method or credentials in the query string
 (405/400); 908 body too large or of the wrong type (413/415); 999 server error (500)."""
 
@@ -185,11 +187,13 @@ def regenerate_api_key(request):
         return success(fmt, created.full_key)
     except APIError as error:
         return failure(fmt, error)
-    except Exception as exc:
-        unavailable = outage(exc)
-        if unavailable is None:
-            raise  # a bug: the API's handler logs it and answers 500
-        return failure(fmt, unavailable)
+    except Exception as exc:  # a service away (999, 503) or a bug (999, 500, logged)
+        return failure(fmt, outage(exc) or bug(request, exc))
+
+
+def refusal(request, code: str, message: str) -> HttpResponse:
+    """A refusal made before the view runs (plain HTTP), in the format the request asked for."""
+    return failure(_requested_format(request) or "plain", APIError(code, message))
 
 
 @router.api_operation(["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"],

@@ -2,7 +2,8 @@
 
 Each app adds its endpoints from its `AppConfig.ready()` with `register(router)`, and the app
 that authenticates requests (apikeys: keys and tokens) names its function with
-`set_authenticator`. The URLconf asks for `urls()`, which builds the django-ninja API once,
+`set_authenticator`; an endpoint that answers in a format of its own names its refusal with
+`answer_refusals`. The URLconf asks for `urls()`, which builds the django-ninja API once,
 after every app is ready. The pieces: `main` (the API, its error handling), `door` (the lean
 path by which /api/ requests skip the portal's middleware), `errors`, `body`, `responses`,
 `schemas`, `security` (authentication as OpenAPI describes it) and `health`.
@@ -15,6 +16,7 @@ from functools import cache
 
 _routers: list = []
 _authenticate: list[Callable] = []
+_own_refusals: dict[str, Callable] = {}
 
 
 def register(router) -> None:
@@ -26,6 +28,17 @@ def register(router) -> None:
 def set_authenticator(authenticate: Callable) -> None:
     """`authenticate(request, scope) -> principal`, raising `errors.APIError` to refuse."""
     _authenticate[:] = [authenticate]
+
+
+def answer_refusals(url_name: str, answer: Callable) -> None:
+    """The endpoint `url_name` answers in a format of its own (API.md: regenerateAPIKey), also
+    when refused before its view runs (plain HTTP): `answer(request, code, message)` makes
+    that response."""
+    _own_refusals[url_name] = answer
+
+
+def own_refusal(url_name: str | None) -> Callable | None:
+    return _own_refusals.get(url_name) if url_name else None
 
 
 def authenticate(request, scope: str | None):

@@ -132,6 +132,13 @@ def validation_error(fields: dict[str, list[str]], message: str | None = None) -
     )
 
 
+def bug(request, exc: BaseException) -> APIError:
+    """A bug: logged with its traceback, answered 500 INTERNAL_ERROR with no detail."""
+    log.error("API error on %s %s", request.method, request.path, exc_info=exc)
+    return APIError("INTERNAL_ERROR", _("Something went wrong on our side. It was logged; "
+                                        "please try again later."))
+
+
 # A service the API needs is away: the database, or Redis when REDIS_URL is set.
 _OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 OUTAGE_RETRY_AFTER = 5

@@ -9,7 +9,6 @@ method the path does not take, 500 INTERNAL_ERROR with no detail for a bug.
 from __future__ import annotations
 
 import copy
-import logging
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -19,12 +18,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from . import own_refusal
 from .body import PayloadParser
-from .errors import APIError, error_response, not_found, outage
+from .errors import APIError, bug, error_response, not_found, outage
 from .health import router as health_router
 from .schemas import SERVER_ANSWERS
-
-log = logging.getLogger("portal.api")
 
 DESCRIPTION = """The SMS gateway's JSON API. Authenticate with an API key in the `X-API-Key`
 header (or the legacy `apiKey` header, or `smsUser` + `smsKey` in the body), with HMAC
@@ -71,7 +69,8 @@ class PortalAPI(NinjaAPI):
         for pattern in super()._get_urls():
             if isinstance(pattern, URLPattern):
                 safe_only = pattern.name in {"openapi-json", "openapi-view"}
-                pattern = URLPattern(pattern.pattern, api_view(pattern.callback, safe_only),
+                pattern = URLPattern(pattern.pattern,
+                                     api_view(pattern.callback, safe_only, pattern.name),
                                      pattern.default_args, pattern.name)
             patterns.append(pattern)
         patterns.append(re_path(r"^.*$", api_view(unknown_path), name="unknown"))
@@ -91,16 +90,19 @@ def _method_not_allowed(allowed: str) -> HttpResponse:
     return response
 
 
-def api_view(view, safe_only: bool = False):
-    """Wrap one URL's view: CSRF-exempt (no cookies authenticate here), errors in JSON."""
+def api_view(view, safe_only: bool = False, name: str | None = None):
+    """Wrap one URL's view: CSRF-exempt (no cookies authenticate here), errors in JSON (or in
+    the format of its own that the endpoint named `name` answers in)."""
 
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             # Refused, never redirected: a client that follows a redirect sends its key in
             # clear text once more (SECURITY.md SEC-27). The portal's pages still redirect.
-            response = error_response("HTTPS_REQUIRED", _("The API answers only over HTTPS: call "
-                                                     "https://%(host)s%(path)s.")
-                                      % {"host": request.get_host(), "path": request.path})
+            message = (_("The API answers only over HTTPS: call https://%(host)s%(path)s.")
+                       % {"host": request.get_host(), "path": request.path})
+            own = own_refusal(name)
+            response = (own(request, "HTTPS_REQUIRED", message) if own is not None
+                        else error_response("HTTPS_REQUIRED", message))
             response.setdefault("Cache-Control", "no-store")
             return response
         if safe_only and request.method not in ("GET", "HEAD"):
@@ -125,16 +127,7 @@ def api_view(view, safe_only: bool = False):
 
 
 def _bug_or_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
-    unavailable = outage(exc)
-    if unavailable is not None:
-        return unavailable.response()
-    log.error("API error on %s %s", request.method, request.path, exc_info=exc)
-    return internal_error()
-
-
-def internal_error() -> HttpResponse:
-    return error_response("INTERNAL_ERROR", _("Something went wrong on our side. It was logged; "
-                                              "please try again later."))
+    return (outage(exc) or bug(request, exc)).response()
 
 
 def _fields_from(errors: list[dict]) -> dict[str, list[str]]:
@@ -182,8 +175,7 @@ def build_api(routers: list) -> PortalAPI:
             return error_response("VALIDATION_ERROR", _("The request body could not be read."))
         if exc.status_code == 404:
             return not_found().response()
-        log.warning("unexpected HttpError %s on %s", exc.status_code, request.path)
-        return internal_error()
+        return bug(request, exc).response()  # an HttpError none of our endpoints raises
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):

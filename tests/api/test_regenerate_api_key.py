@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -195,3 +196,59 @@ def test_no_credentials_at_all(client, db):
 def test_a_reason_with_a_bar_stays_on_one_plain_line(client, db):
     response = regenerate(client, {}, headers={"apiKey": "x|y"})
     assert response.content.decode().count(" | ") == 2
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "xml"])
+def test_plain_http_is_904_in_the_format_asked_for(client, key, settings, fmt):
+    settings.SECURE_SSL_REDIRECT = True
+    response = regenerate(client, {"format": fmt}, headers={"apiKey": key.full_key})
+    assert response.status_code == 403
+    data = parse(response, fmt)
+    assert (data["status"], data["statusCode"]) == ("error", "904")
+    assert "HTTPS" in data["reason"]
+    assert key.full_key not in response.content.decode()
+    assert APIKey.objects.get(pk=key.key.pk).state == "active"  # nothing changed
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json", "xml"])
+def test_a_bug_is_999_with_no_details_in_the_format_asked_for(client, key, monkeypatch, caplog,
+                                                                fmt):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("apikeys.flows.regenerate_key", broken)
+    with caplog.at_level(logging.ERROR, logger="portal.api"):
+        response = regenerate(client, {"format": fmt}, headers={"apiKey": key.full_key})
+    assert response.status_code == 500
+    data = parse(response, fmt)
+    assert (data["status"], data["statusCode"]) == ("error", "999")
+    assert "secret internals" not in response.content.decode()
+    assert any(record.exc_info and "secret internals" in str(record.exc_info[1])
+               for record in caplog.records)  # logged for us, with its traceback
+    assert call(client, "GET", "/api/v1/me", key=key.full_key).status_code == 200
+
+
+def test_a_body_too_large_is_908_and_changes_nothing(client, key, settings):
+    settings.API_MAX_BODY_BYTES = 100
+    response = regenerate(client, {"format": "json", "padding": "x" * 200},
+                          headers={"apiKey": key.full_key})
+    assert response.status_code == 413
+    assert parse(response, "plain")["statusCode"] == "908"  # the body was not read: plain
+    assert APIKey.objects.get(pk=key.key.pk).state == "active"
+
+
+def test_a_body_of_another_type_is_908_and_changes_nothing(client, key):
+    response = call(client, "POST", PATH, b"format=json", content_type="text/plain",
+                    headers={"apiKey": key.full_key})
+    assert response.status_code == 415
+    assert parse(response, "plain")["statusCode"] == "908"
+    assert APIKey.objects.get(pk=key.key.pk).state == "active"
+
+
+def test_a_replaced_key_is_903(client, key):
+    first = regenerate(client, {"format": "json"}, headers={"apiKey": key.full_key})
+    assert first.status_code == 200
+    assert APIKey.objects.get(pk=key.key.pk).state == "replaced"
+    again = regenerate(client, {"format": "json"}, headers={"apiKey": key.full_key})
+    assert (again.status_code, again.json()["statusCode"]) == (401, "903")
+    assert "replaced" in again.json()["reason"]
