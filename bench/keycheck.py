@@ -26,15 +26,15 @@ def _loop() -> int:
     return total
 
 
+def _timed_loop_ns() -> int:
+    started = time.perf_counter_ns()
+    _loop()
+    return time.perf_counter_ns() - started
+
+
 def machine_reference_us() -> float:
     """Microseconds this process takes for a 10,000-step Python loop, best of 50 tries."""
-    best = None
-    for _ in range(50):
-        started = time.perf_counter_ns()
-        _loop()
-        took = time.perf_counter_ns() - started
-        best = took if best is None else min(best, took)
-    return round(best / 1000, 1)
+    return round(min(_timed_loop_ns() for _ in range(50)) / 1000, 1)
 
 
 def main() -> None:

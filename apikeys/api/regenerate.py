@@ -70,9 +70,9 @@ account has more than one active key; refused for accounts with a second factor)
 statusCode: 900 success; 901 missing or invalid parameters (400); 902 wrong credentials
 (401); 903 key revoked, replaced, disabled or expired (401); 904 not allowed: IP, scope,
 permission, second factor, password change required, unconfirmed e-mail, plain HTTP where
-HTTPS is required (403); 905 no such
-key (404); 906 too many requests (429); 907 wrong method or credentials in the query string
-(405/400); 908 body too large or of the wrong type (413/415); 999 server error (500)."""
+HTTPS is required (403); 905 no such key (404); 906 too many requests (429); 907 wrong method
+or credentials in the query string (405/400); 908 body too large or of the wrong type
+(413/415); 999 server error (500)."""
 
 
 def render(fmt: str, fields: dict[str, str], http_status: int = 200) -> HttpResponse:
